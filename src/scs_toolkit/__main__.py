@@ -1,0 +1,3 @@
+from scs_toolkit.cli import run
+
+run()

@@ -1,0 +1,40 @@
+"""The `scs` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .. import __version__
+from . import demo, flavor, scope
+
+app = typer.Typer(
+    name="scs",
+    help="Sovereign Cloud Stack certification and transparency toolkit.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold credentials
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(flavor.app, name="flavor")
+app.add_typer(scope.app, name="scope")
+app.command("demo")(demo.demo)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"scs-toolkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Optional[bool] = typer.Option(
+        None, "--version", "-V", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Sovereign Cloud Stack certification and transparency toolkit."""
+
+
+def run() -> None:
+    app()

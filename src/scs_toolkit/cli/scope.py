@@ -1,0 +1,135 @@
+"""`scs scope`: certificate scopes (scs-0003), their versions and what each version requires."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import standards
+from ._output import FORMAT_OPTION, OutputFormat, emit, fail
+
+app = typer.Typer(
+    help="Certificate scopes: versions, their state on a date, and their testcases.", no_args_is_help=True
+)
+
+_STATE_STYLE = {"effective": "green", "warn": "yellow", "draft": "blue", "deprecated": "dim"}
+
+
+def load(reference: str) -> standards.Scope:
+    """Load a scope for a command, turning problems into an error message and exit code 2."""
+    try:
+        return standards.load_scope(reference)
+    except standards.ScopeError as error:
+        raise fail(
+            str(error), "give a bundled alias (see `scs scope list`), a bundled uuid, or a scope YAML file"
+        ) from None
+
+
+def parse_date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"invalid date {value!r}", "use the form YYYY-MM-DD, e.g. 2026-06-01") from None
+
+
+DATE_OPTION = typer.Option(None, "--date", help="Reference date YYYY-MM-DD (default: today).", show_default=False)
+
+
+@app.command("list")
+def list_scopes(output: OutputFormat = FORMAT_OPTION) -> None:
+    """List the bundled scopes with the state of their versions today."""
+    today = dt.date.today()
+    records: list[dict[str, Any]] = []
+    for alias, scope in zip(standards.BUNDLED_SCOPES, standards.bundled_scopes(), strict=False):
+        records.append(
+            {
+                "alias": alias,
+                "name": scope.name,
+                "uuid": scope.uuid,
+                "versions": {s.version: s.state.value for s in scope.statuses(today) if s.listed},
+            }
+        )
+
+    def table() -> Table:
+        grid = Table("alias", "name", "uuid", f"versions on {today}", header_style="bold")
+        for record in records:
+            states = ", ".join(f"{v} ({s})" for v, s in record["versions"].items())
+            grid.add_row(record["alias"], escape(record["name"]), record["uuid"], states)
+        return grid
+
+    emit(records, output, table)
+
+
+@app.command()
+def show(
+    scope_ref: str = typer.Argument(..., metavar="SCOPE", help="Bundled alias, uuid, or path to a scope YAML file."),
+    date: Optional[str] = DATE_OPTION,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Show a scope's versions with their state on a date and the testcases each requires and recommends."""
+    scope = load(scope_ref)
+    on = parse_date(date)
+    record = scope_record(scope, on)
+
+    def table() -> Table:
+        grid = Table(
+            "version",
+            "state",
+            "stabilized",
+            "modules",
+            "required testcases",
+            "recommended",
+            title=f"{escape(scope.name)} ({scope.uuid}) on {on}",
+            header_style="bold",
+            show_lines=True,
+        )
+        for version in record["versions"]:
+            style = _STATE_STYLE[version["state"]]
+            state = version["state"] + ("" if version["listed"] else " (not listed)")
+            grid.add_row(
+                version["version"],
+                f"[{style}]{state}[/]",
+                version["stabilized_at"] or "-",
+                "\n".join(escape(m) for m in version["modules"]),
+                "\n".join(version["required"]) or "-",
+                "\n".join(version["recommended"]) or "-",
+            )
+        return grid
+
+    emit(record, output, table)
+
+
+def scope_record(scope: standards.Scope, on: dt.date) -> dict[str, Any]:
+    statuses = {s.version: s for s in scope.statuses(on)}
+    versions = []
+    for version in scope.versions:
+        status = statuses[version.name]
+        versions.append(
+            {
+                "version": version.name,
+                "state": status.state.value,
+                "listed": status.listed,
+                "certifiable": status.listed and status.state.certifiable,
+                "stabilized_at": version.stabilized_at.isoformat() if version.stabilized_at else None,
+                "modules": [inc.module.id for inc in version.includes],
+                "required": list(version.required),
+                "recommended": list(version.recommended),
+            }
+        )
+    return {
+        "name": scope.name,
+        "uuid": scope.uuid,
+        "url": scope.url,
+        "date": on.isoformat(),
+        "versions": versions,
+        "testcases": {
+            tc.id: {"description": tc.description, "lifetime": tc.lifetime, "manual": tc.manual, "url": tc.url}
+            for tc in scope.testcases.values()
+        },
+    }
