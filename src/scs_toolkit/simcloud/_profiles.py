@@ -1,0 +1,109 @@
+"""Cloud profiles: YAML files describing a simulated cloud's initial state (see profiles/README.md).
+
+A profile may `extends:` another and override parts of it (mappings merge, lists replace), so
+each non-compliant profile states only what it breaks. Strings like `now-30d` or `now+6m` are
+dates relative to the moment the profile is loaded, so profiles stay valid over time.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_RELATIVE = re.compile(r"^now(?:([+-])(\d+)([dwmy]))?$")
+
+
+class ProfileError(ValueError):
+    """A profile cannot be found or is malformed; the message names the file and the problem."""
+
+
+def bundled_profiles() -> list[str]:
+    folder = resources.files("scs_toolkit.simcloud").joinpath("profiles")
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_profile(reference: str | Path, today: dt.date | None = None) -> dict[str, Any]:
+    """A bundled profile by name, or a profile file by path, with `extends` and dates resolved."""
+    document = _read(reference, seen=())
+    resolved = _resolve_dates(document, today or dt.date.today())
+    assert isinstance(resolved, dict)
+    return resolved
+
+
+def _read(reference: str | Path, seen: tuple[str, ...]) -> dict[str, Any]:
+    text, source = _text(reference)
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ProfileError(f"{source}: not valid YAML: {error}") from None
+    if not isinstance(document, dict):
+        raise ProfileError(f"{source}: a profile is a mapping at the top level")
+    document.setdefault("name", Path(str(reference)).name.removesuffix(".yaml"))
+    parent = document.pop("extends", None)
+    if parent is None:
+        return document
+    if parent in seen:
+        raise ProfileError(f"{source}: profiles extend each other in a cycle: {' -> '.join((*seen, parent))}")
+    base = _read(parent, (*seen, str(parent)))
+    merged: dict[str, Any] = _merge(base, document)
+    merged["extends"] = parent
+    return merged
+
+
+def _text(reference: str | Path) -> tuple[str, str]:
+    name = str(reference)
+    if name in bundled_profiles():
+        file = resources.files("scs_toolkit.simcloud").joinpath("profiles", f"{name}.yaml")
+        return file.read_text(encoding="utf-8"), f"profile {name}"
+    path = Path(name)
+    if not path.is_file():
+        raise ProfileError(
+            f"no such profile {name!r}: not a bundled profile ({', '.join(bundled_profiles())}) nor a file"
+        )
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProfileError(f"{path}: cannot read: {error}") from None
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = copy.deepcopy(base)
+        for key, value in override.items():
+            merged[key] = _merge(base.get(key), value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+def _resolve_dates(value: Any, today: dt.date) -> Any:
+    if isinstance(value, dict):
+        return {k: _resolve_dates(v, today) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_dates(v, today) for v in value]
+    if isinstance(value, str):
+        match = _RELATIVE.match(value)
+        if match:
+            return relative_date(today, match.group(1), match.group(2), match.group(3)).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def relative_date(today: dt.date, sign: str | None, amount: str | None, unit: str | None) -> dt.date:
+    if sign is None or amount is None or unit is None:
+        return today
+    count = int(amount) * (1 if sign == "+" else -1)
+    if unit == "d":
+        return today + dt.timedelta(days=count)
+    if unit == "w":
+        return today + dt.timedelta(weeks=count)
+    months = count * (12 if unit == "y" else 1)
+    year, month = divmod(today.month - 1 + months, 12)
+    day = min(today.day, 28)
+    return dt.date(today.year + year, month + 1, day)

@@ -1,0 +1,216 @@
+"""Run a simulated cloud: in a background thread for tests and demos, or in the foreground for `serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+import yaml
+
+from ._app import create_app
+from ._cloud import Cloud
+from ._faults import FaultInjector, Faults
+from ._guests import Guests
+from ._profiles import load_profile
+from ._seed import seed
+from ._store import Store
+
+DEFAULT_CLOUD_NAME = "simcloud"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+    project_name: str
+    user_domain_name: str = "Default"
+    project_domain_name: str = "Default"
+
+
+@dataclass
+class SimCloudOptions:
+    profile: str | Path = "compliant"
+    host: str = "127.0.0.1"
+    port: int = 0
+    state_file: Path | None = None
+    seed: int | None = None
+    faults: Faults = field(default_factory=Faults)
+    ssh: bool = True
+
+
+def build_cloud(options: SimCloudOptions) -> Cloud:
+    """The cloud object for a profile: seeded state (or the state file's), faults, guests."""
+    profile = load_profile(options.profile)
+    store = Store(seed=options.seed, path=options.state_file)
+    if not store.load():
+        seed(store, profile)
+        store.save()
+    cloud = Cloud(
+        store=store,
+        faults=FaultInjector(options.seed, options.faults),
+        profile=profile,
+        region=profile.get("region", "RegionOne"),
+    )
+    if options.ssh:
+        cloud.guests = Guests(cloud, host_key_seed=options.seed)
+    return cloud
+
+
+def clouds_yaml_entry(url: str, credentials: Credentials, region: str = "RegionOne") -> dict[str, Any]:
+    return {
+        "auth": {
+            "auth_url": f"{url}/identity/v3",
+            "username": credentials.username,
+            "password": credentials.password,
+            "project_name": credentials.project_name,
+            "user_domain_name": credentials.user_domain_name,
+            "project_domain_name": credentials.project_domain_name,
+        },
+        "region_name": region,
+        "interface": "public",
+        "identity_api_version": 3,
+    }
+
+
+def profile_credentials(profile: dict[str, Any]) -> dict[str, Credentials]:
+    """Named log-ins the profile documents for clients (`user`, `admin`, ...)."""
+    result = {}
+    for name, spec in (profile.get("credentials") or {}).items():
+        result[name] = Credentials(
+            spec["username"],
+            spec["password"],
+            spec["project"],
+            spec.get("domain", "Default"),
+            spec.get("domain", "Default"),
+        )
+    return result
+
+
+def clouds_yaml(url: str, profile: dict[str, Any], name: str = DEFAULT_CLOUD_NAME) -> dict[str, Any]:
+    """A clouds.yaml document: `name` for the ordinary user, `name-admin` etc. for the others."""
+    clouds = {}
+    for label, credentials in profile_credentials(profile).items():
+        key = name if label == "user" else f"{name}-{label}"
+        clouds[key] = clouds_yaml_entry(url, credentials, profile.get("region", "RegionOne"))
+    return {"clouds": clouds}
+
+
+def write_clouds_yaml(path: Path, document: dict[str, Any]) -> None:
+    """Merge `document`'s clouds into the clouds.yaml at `path`, keeping other entries."""
+    existing: dict[str, Any] = {}
+    if path.exists():
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path} is not a clouds.yaml mapping")
+        existing = loaded
+    existing.setdefault("clouds", {}).update(document["clouds"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(existing, sort_keys=False), encoding="utf-8")
+    path.chmod(0o600)  # it holds passwords
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; clients may connect as soon as this returns (no start-up race)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+class SimCloud:
+    """A simulated cloud running in a background thread on a loopback port.
+
+    with SimCloud(SimCloudOptions(profile="compliant")) as sim:
+        conn = openstack.connect(**sim.connect_kwargs())
+    """
+
+    def __init__(self, options: SimCloudOptions | None = None) -> None:
+        self.options = options or SimCloudOptions()
+        self.cloud = build_cloud(self.options)
+        self._socket = bind(self.options.host, self.options.port)
+        self.port = int(self._socket.getsockname()[1])
+        host = self.options.host if ":" not in self.options.host else f"[{self.options.host}]"
+        self.url = f"http://{host}:{self.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._loop_ready = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> SimCloud:
+        config = uvicorn.Config(
+            create_app(self.cloud),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=30,
+            backlog=2048,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, name=f"simcloud-{self.port}", daemon=True)
+        self._thread.start()
+        self._loop_ready.wait(10)
+        return self
+
+    def _run(self) -> None:
+        assert self._server is not None
+        loop = asyncio.new_event_loop()
+        self.loop = loop
+        asyncio.set_event_loop(loop)
+        if self.cloud.guests is not None:
+            self.cloud.guests.attach(loop)
+        self._loop_ready.set()
+        try:
+            loop.run_until_complete(self._server.serve(sockets=[self._socket]))
+        finally:
+            if self.cloud.guests is not None:
+                loop.run_until_complete(self.cloud.guests.close())
+            loop.close()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(15)
+        self._socket.close()
+        self.cloud.store.save()
+
+    def __enter__(self) -> SimCloud:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    # -- client configuration ----------------------------------------------------------------
+
+    def credentials(self, who: str = "user") -> Credentials:
+        return profile_credentials(self.cloud.profile)[who]
+
+    def cloud_config(self, who: str = "user") -> dict[str, Any]:
+        """One clouds.yaml entry for this cloud."""
+        return clouds_yaml_entry(self.url, self.credentials(who), self.cloud.region)
+
+    def connect_kwargs(self, who: str = "user") -> dict[str, Any]:
+        """Arguments for `openstack.connect(**kwargs)`."""
+        entry = self.cloud_config(who)
+        return {
+            "auth": entry["auth"],
+            "region_name": entry["region_name"],
+            "interface": "public",
+            "identity_api_version": "3",
+        }
+
+    def clouds_yaml(self, name: str = DEFAULT_CLOUD_NAME) -> dict[str, Any]:
+        return clouds_yaml(self.url, self.cloud.profile, name)
