@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from . import demo, flavor, scope
+from . import demo, flavor, scope, simcloud
 
 app = typer.Typer(
     name="scs",
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(flavor.app, name="flavor")
 app.add_typer(scope.app, name="scope")
+app.add_typer(simcloud.app, name="simcloud")
 app.command("demo")(demo.demo)
 
 

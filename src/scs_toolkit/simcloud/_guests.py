@@ -109,17 +109,23 @@ class Guests:
             def password_auth_supported(self) -> bool:
                 return False
 
-        acceptor = await asyncssh.listen(
-            sock=sock,
-            server_factory=Server,
-            server_host_keys=[self.host_key],
-            process_factory=lambda process: self._handle(process, server_id),
-            encoding="utf-8",
-        )
+        acceptor = None
         try:
+            acceptor = await asyncssh.listen(
+                sock=sock,
+                server_factory=Server,
+                server_host_keys=[self.host_key],
+                process_factory=lambda process: self._handle(process, server_id),
+                encoding="utf-8",
+            )
             await acceptor.wait_closed()
+        except asyncio.CancelledError:
+            pass
         finally:
-            acceptor.close()
+            if acceptor is not None:
+                acceptor.close()  # closes the listening socket too
+            else:
+                sock.close()
 
     def _key_allowed(self, server_id: str, key: asyncssh.SSHKey) -> bool:
         server = self.cloud.store.find("server", id=server_id)
@@ -129,16 +135,14 @@ class Guests:
         if keypair is None:
             return False
         allowed = asyncssh.import_public_key(keypair["public_key"])
-        return bool(allowed.export_public_key() == key.export_public_key())
+        return bool(allowed.public_data == key.public_data)  # compare key material, not comments
 
     def _close(self, address: str) -> None:
         entry = self.listeners.pop(address, None)
         self.ports.pop(address, None)
         self.owners.pop(address, None)
         if entry is not None:
-            sock, task = entry
-            task.cancel()
-            sock.close()
+            entry[1].cancel()  # the task closes its listener and socket
 
     async def close(self) -> None:
         for address in list(self.listeners):
