@@ -35,7 +35,7 @@ _CATALOG = (
     ("load-balancer", "octavia", "load-balancer"),
     ("key-manager", "barbican", "key-manager"),
     ("object-store", "swift", "object-store"),
-    ("s3", "s3", "s3"),
+    ("object-store-s3", "s3", "s3"),
     ("placement", "placement", "placement"),
 )
 
