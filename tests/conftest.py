@@ -9,6 +9,8 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared"
 
+pytest_plugins = ["scs_toolkit.simcloud.testing"]
+
 
 @pytest.fixture(scope="session")
 def shared() -> Path:
