@@ -9,7 +9,6 @@ import pytest
 from scs_toolkit.simcloud import SimCloud
 
 
-
 def connect(sim: SimCloud, who: str = "user") -> openstack.connection.Connection:
     return openstack.connect(**sim.connect_kwargs(who))
 

@@ -9,27 +9,44 @@ from openstack import exceptions
 
 from scs_toolkit.simcloud import SimCloud
 
-from .conftest import connect
-
 
 def _token(sim: SimCloud, body: dict[str, object]) -> httpx.Response:
     return httpx.post(f"{sim.url}/identity/v3/auth/tokens", json={"auth": body}, timeout=10)
 
 
 def _password(user: str, password: str, domain: str = "Default") -> dict[str, object]:
-    return {"methods": ["password"], "password": {"user": {"name": user, "password": password, "domain": {"name": domain}}}}
+    return {
+        "methods": ["password"],
+        "password": {"user": {"name": user, "password": password, "domain": {"name": domain}}},
+    }
 
 
 def test_password_token_catalog_and_roles(simcloud: SimCloud) -> None:
-    reply = _token(simcloud, {"identity": _password("scs-user", "sim-user-secret"),
-                              "scope": {"project": {"name": "scs-project", "domain": {"name": "Default"}}}})
+    reply = _token(
+        simcloud,
+        {
+            "identity": _password("scs-user", "sim-user-secret"),
+            "scope": {"project": {"name": "scs-project", "domain": {"name": "Default"}}},
+        },
+    )
     assert reply.status_code == 201
     token = reply.json()["token"]
     assert reply.headers["X-Subject-Token"]
     assert [r["name"] for r in token["roles"]] == ["member", "reader"]
     types = {entry["type"] for entry in token["catalog"]}
-    assert {"identity", "compute", "image", "volumev3", "block-storage", "network", "load-balancer", "key-manager",
-            "object-store", "object-store-s3", "placement"} <= types
+    assert {
+        "identity",
+        "compute",
+        "image",
+        "volumev3",
+        "block-storage",
+        "network",
+        "load-balancer",
+        "key-manager",
+        "object-store",
+        "object-store-s3",
+        "placement",
+    } <= types
     for entry in token["catalog"]:
         assert all(e["url"].startswith(simcloud.url) for e in entry["endpoints"])
 
@@ -57,8 +74,13 @@ def test_malformed_auth_body_gets_400(simcloud: SimCloud) -> None:
 
 
 def test_validate_and_revoke_token(simcloud: SimCloud) -> None:
-    reply = _token(simcloud, {"identity": _password("scs-user", "sim-user-secret"),
-                              "scope": {"project": {"name": "scs-project", "domain": {"name": "Default"}}}})
+    reply = _token(
+        simcloud,
+        {
+            "identity": _password("scs-user", "sim-user-secret"),
+            "scope": {"project": {"name": "scs-project", "domain": {"name": "Default"}}},
+        },
+    )
     token = reply.headers["X-Subject-Token"]
     headers = {"X-Auth-Token": token, "X-Subject-Token": token}
     assert httpx.get(f"{simcloud.url}/identity/v3/auth/tokens", headers=headers).status_code == 200
@@ -71,12 +93,26 @@ def test_application_credential_login(simcloud: SimCloud, conn: openstack.connec
     credential = conn.identity.create_application_credential(user=user_id, name="ci-cred")
     try:
         assert credential.secret
-        reply = _token(simcloud, {"identity": {"methods": ["application_credential"],
-                                               "application_credential": {"id": credential.id, "secret": credential.secret}}})
+        reply = _token(
+            simcloud,
+            {
+                "identity": {
+                    "methods": ["application_credential"],
+                    "application_credential": {"id": credential.id, "secret": credential.secret},
+                }
+            },
+        )
         assert reply.status_code == 201
         assert reply.json()["token"]["project"]["name"] == "scs-project"
-        wrong = _token(simcloud, {"identity": {"methods": ["application_credential"],
-                                               "application_credential": {"id": credential.id, "secret": "nope"}}})
+        wrong = _token(
+            simcloud,
+            {
+                "identity": {
+                    "methods": ["application_credential"],
+                    "application_credential": {"id": credential.id, "secret": "nope"},
+                }
+            },
+        )
         assert wrong.status_code == 401
         stored = simcloud.cloud.store.get("application_credential", credential.id)
         assert credential.secret not in str(stored)  # only a hash is kept
@@ -94,9 +130,15 @@ def test_member_cannot_administer_identity(conn: openstack.connection.Connection
 def _manager(sim: SimCloud, domain: str) -> openstack.connection.Connection:
     secret = {"scs-test-domain-a": "sim-manager-a-secret", "scs-test-domain-b": "sim-manager-b-secret"}[domain]
     return openstack.connect(
-        auth={"auth_url": f"{sim.url}/identity/v3", "username": f"{domain}-manager", "password": secret,
-              "user_domain_name": domain, "domain_name": domain},
-        region_name="RegionOne", identity_api_version="3",
+        auth={
+            "auth_url": f"{sim.url}/identity/v3",
+            "username": f"{domain}-manager",
+            "password": secret,
+            "user_domain_name": domain,
+            "domain_name": domain,
+        },
+        region_name="RegionOne",
+        identity_api_version="3",
     )
 
 
@@ -121,7 +163,11 @@ def test_domain_manager_manages_only_its_domain(simcloud: SimCloud, admin: opens
         manager_a.identity.assign_domain_role_to_user(domain_a, user_a, member)
         assert manager_a.identity.validate_user_has_domain_role(domain_a, user_a, member)
         # the SDK swallows errors of role assignments, so look at the HTTP status directly
-        for domain, user, role in ((domain_a, user_a, admin_role), (domain_b, user_b, member), (domain_a, user_b, member)):
+        for domain, user, role in (
+            (domain_a, user_a, admin_role),
+            (domain_b, user_b, member),
+            (domain_a, user_b, member),
+        ):
             reply = manager_a.identity.put(f"/domains/{domain.id}/users/{user.id}/roles/{role.id}", raise_exc=False)
             assert reply.status_code == 403, (domain.name, user.name, role.name)
         assignments = list(admin.identity.role_assignments(user_id=user_a.id))

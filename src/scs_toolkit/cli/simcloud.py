@@ -16,7 +16,9 @@ from rich.table import Table
 
 from ._output import FORMAT_OPTION, OutputFormat, emit, fail, stderr, stdout
 
-app = typer.Typer(help="A simulated SCS cloud (OpenStack APIs over real HTTP) for demos and tests.", no_args_is_help=True)
+app = typer.Typer(
+    help="A simulated SCS cloud (OpenStack APIs over real HTTP) for demos and tests.", no_args_is_help=True
+)
 
 DEFAULT_CLOUDS_YAML = Path.home() / ".config" / "openstack" / "clouds.yaml"
 DEFAULT_CLOUD_NAME = "simcloud"  # = simcloud.DEFAULT_CLOUD_NAME; the package is imported lazily (start-up time)
@@ -34,34 +36,46 @@ def _loopback(host: str) -> bool:
 
 @app.command()
 def serve(
-    profile: str = typer.Option("compliant", help="Bundled profile name (see `scs simcloud profiles`) or a profile file."),
+    profile: str = typer.Option(
+        "compliant", help="Bundled profile name (see `scs simcloud profiles`) or a profile file."
+    ),
     host: str = typer.Option("127.0.0.1", help="Loopback address to listen on."),
     port: int = typer.Option(0, help="Port; 0 picks a free one."),
-    state: Optional[Path] = typer.Option(None, "--state", help="Keep the cloud's state in this JSON file across restarts."),
+    state: Optional[Path] = typer.Option(
+        None, "--state", help="Keep the cloud's state in this JSON file across restarts."
+    ),
     latency: float = typer.Option(0.0, "--latency", help="Injected latency per API request, in ms."),
     jitter: float = typer.Option(0.0, "--jitter", help="Random extra latency up to this many ms."),
     error_rate: float = typer.Option(0.0, "--error-rate", help="Share of API requests answered with HTTP 500 (0..1)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for ids and injected faults (reproducible runs)."),
     clouds_yaml: Path = typer.Option(DEFAULT_CLOUDS_YAML, "--clouds-yaml", help="clouds.yaml to add the entries to."),
-    write_clouds_yaml: bool = typer.Option(True, "--write-clouds-yaml/--no-clouds-yaml", help="Add entries to clouds.yaml."),
+    write_clouds_yaml: bool = typer.Option(
+        True, "--write-clouds-yaml/--no-clouds-yaml", help="Add entries to clouds.yaml."
+    ),
     cloud_name: str = typer.Option(DEFAULT_CLOUD_NAME, "--cloud-name", help="Name of the clouds.yaml entry."),
 ) -> None:
     """Serve the simulated cloud until Ctrl-C."""
     from .. import simcloud
 
     if not _loopback(host):
-        raise fail(f"refusing to listen on {host}: the simulated cloud only listens on loopback", "use 127.0.0.1 or ::1")
+        raise fail(
+            f"refusing to listen on {host}: the simulated cloud only listens on loopback", "use 127.0.0.1 or ::1"
+        )
     try:
         faults = simcloud.Faults(latency_ms=latency, jitter_ms=jitter, error_rate=error_rate)
     except ValueError as error:
         raise fail(str(error), "rates are between 0 and 1, times are not negative") from None
-    options = simcloud.SimCloudOptions(profile=profile, host=host, port=port, state_file=state, seed=seed, faults=faults)
+    options = simcloud.SimCloudOptions(
+        profile=profile, host=host, port=port, state_file=state, seed=seed, faults=faults
+    )
     try:
         sim = simcloud.SimCloud(options)
     except simcloud.ProfileError as error:
         raise fail(str(error), "list the bundled profiles with `scs simcloud profiles`") from None
     except OSError as error:
-        raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port, or 0 for a free one") from None
+        raise fail(
+            f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port, or 0 for a free one"
+        ) from None
     sim.start()
     runtime = _runtime_file()
     runtime.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +102,9 @@ def clouds_yaml_command(
     url: Optional[str] = typer.Option(None, help="URL of the running cloud (default: the one `serve` recorded)."),
     profile: Optional[str] = typer.Option(None, help="Profile the cloud runs (default: the one `serve` recorded)."),
     name: str = typer.Option(DEFAULT_CLOUD_NAME, "--name", help="Name of the clouds.yaml entry."),
-    output: Path = typer.Option(DEFAULT_CLOUDS_YAML, "--output", "-o", help="clouds.yaml to write (merged); '-' prints it."),
+    output: Path = typer.Option(
+        DEFAULT_CLOUDS_YAML, "--output", "-o", help="clouds.yaml to write (merged); '-' prints it."
+    ),
 ) -> None:
     """Write clouds.yaml entries for a simulated cloud so any OpenStack client can use it."""
     from .. import simcloud
@@ -121,8 +137,13 @@ def profiles(output: OutputFormat = FORMAT_OPTION) -> None:
     for name in simcloud.bundled_profiles():
         loaded = simcloud.load_profile(name)
         failures = loaded.get("expected_failures") or {}
-        records.append({"name": name, "description": " ".join(str(loaded.get("description", "")).split()),
-                        "expected_failures": sorted(failures)})
+        records.append(
+            {
+                "name": name,
+                "description": " ".join(str(loaded.get("description", "")).split()),
+                "expected_failures": sorted(failures),
+            }
+        )
 
     def table() -> Table:
         grid = Table("profile", "description", "expected failures", header_style="bold", show_lines=True)

@@ -23,7 +23,7 @@ _ROUTERS = {
     "image": image.router,
     "volume": volume.router,
     "network": network.router,
-    "load-balancer": loadbalancer.router,
+    "load-balancer": loadbalancer.root_router,
     "key-manager": keymanager.router,
     "object-store": objectstore.router,
     "placement": placement.router,
@@ -44,6 +44,9 @@ def create_app(cloud: Cloud) -> FastAPI:
     for service, router in _ROUTERS.items():
         if service == "identity" or cloud.has(service):
             app.include_router(router)
+    if cloud.has("load-balancer"):
+        for prefix in loadbalancer.PREFIXES:
+            app.include_router(loadbalancer.router, prefix=prefix)
     app.include_router(_admin_router())
     if cloud.has("s3"):
         app.include_router(objectstore.s3_router)

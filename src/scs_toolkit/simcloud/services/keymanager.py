@@ -132,10 +132,9 @@ async def get_secret(request: Request, secret_id: str) -> Response:
     token = cloud.token_for(request)
     _allowed(cloud, token)
     secret = _secret(cloud, token, secret_id)
-    if (
-        "application/json" not in request.headers.get("accept", "application/json")
-        and secret.get("_payload") is not None
-    ):
+    accept = request.headers.get("accept", "")
+    wants_payload = accept not in ("", "*/*") and "json" not in accept
+    if wants_payload and secret.get("_payload") is not None:
         return Response(secret["_payload"], media_type=secret["_content_type"])
     return respond(_secret_view(request, secret))
 

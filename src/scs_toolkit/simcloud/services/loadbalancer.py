@@ -16,12 +16,14 @@ from .._errors import ApiError
 from .._store import Record, now, timestamp
 from ._common import json_body, no_content, paginate, project_view, respond
 
+root_router = APIRouter()
+#: Mounted at both /load-balancer/v2 and /load-balancer/v2.0, as Octavia answers on both.
 router = APIRouter()
-PREFIX = "/load-balancer/v2"
+PREFIXES = ("/load-balancer/v2", "/load-balancer/v2.0")
 
 
-@router.get("/load-balancer")
-@router.get("/load-balancer/")
+@root_router.get("/load-balancer")
+@root_router.get("/load-balancer/")
 async def versions(request: Request) -> Response:
     link = {"rel": "self", "href": f"{service_url(request, 'load-balancer')}/v2"}
     return respond(
@@ -29,8 +31,8 @@ async def versions(request: Request) -> Response:
     )
 
 
-@router.get(PREFIX)
-@router.get(PREFIX + "/")
+@router.get("")
+@router.get("/")
 async def version(request: Request) -> Response:
     link = {"rel": "self", "href": f"{service_url(request, 'load-balancer')}/v2"}
     return respond({"version": {"id": "v2.0", "status": "CURRENT", "links": [link]}})
@@ -193,7 +195,7 @@ def _kind(collection: str) -> _Kind:
     return kind
 
 
-@router.get(PREFIX + "/lbaas/{collection}")
+@router.get("/lbaas/{collection}")
 async def list_resources(request: Request, collection: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
@@ -209,7 +211,7 @@ async def list_resources(request: Request, collection: str) -> Response:
     return respond(body)
 
 
-@router.post(PREFIX + "/lbaas/{collection}")
+@router.post("/lbaas/{collection}")
 async def create_resource(request: Request, collection: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
@@ -220,7 +222,7 @@ async def create_resource(request: Request, collection: str) -> Response:
     return respond({kind.singular: project_view(record)}, status=201)
 
 
-@router.get(PREFIX + "/lbaas/{collection}/{record_id}")
+@router.get("/lbaas/{collection}/{record_id}")
 async def get_resource(request: Request, collection: str, record_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
@@ -228,7 +230,7 @@ async def get_resource(request: Request, collection: str, record_id: str) -> Res
     return respond({kind.singular: project_view(_find(cloud, token, kind, record_id))})
 
 
-@router.put(PREFIX + "/lbaas/{collection}/{record_id}")
+@router.put("/lbaas/{collection}/{record_id}")
 async def update_resource(request: Request, collection: str, record_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
@@ -248,7 +250,7 @@ async def update_resource(request: Request, collection: str, record_id: str) -> 
     return respond({kind.singular: project_view(record)})
 
 
-@router.delete(PREFIX + "/lbaas/{collection}/{record_id}")
+@router.delete("/lbaas/{collection}/{record_id}")
 async def delete_resource(request: Request, collection: str, record_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
@@ -283,7 +285,7 @@ def _delete_tree(cloud: Cloud, record: Record) -> None:
 # -- members ----------------------------------------------------------------------------------------
 
 
-@router.get(PREFIX + "/lbaas/pools/{pool_id}/members")
+@router.get("/lbaas/pools/{pool_id}/members")
 async def list_members(request: Request, pool_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
@@ -294,7 +296,7 @@ async def list_members(request: Request, pool_id: str) -> Response:
     return respond({"members": [project_view(m) for m in members], "members_links": []})
 
 
-@router.post(PREFIX + "/lbaas/pools/{pool_id}/members")
+@router.post("/lbaas/pools/{pool_id}/members")
 async def create_member(request: Request, pool_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
@@ -326,7 +328,7 @@ async def create_member(request: Request, pool_id: str) -> Response:
     return respond({"member": project_view(record)}, status=201)
 
 
-@router.get(PREFIX + "/lbaas/pools/{pool_id}/members/{member_id}")
+@router.get("/lbaas/pools/{pool_id}/members/{member_id}")
 async def get_member(request: Request, pool_id: str, member_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
@@ -336,7 +338,7 @@ async def get_member(request: Request, pool_id: str, member_id: str) -> Response
     return respond({"member": project_view(member)})
 
 
-@router.delete(PREFIX + "/lbaas/pools/{pool_id}/members/{member_id}")
+@router.delete("/lbaas/pools/{pool_id}/members/{member_id}")
 async def delete_member(request: Request, pool_id: str, member_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
@@ -348,7 +350,7 @@ async def delete_member(request: Request, pool_id: str, member_id: str) -> Respo
     return no_content()
 
 
-@router.get(PREFIX + "/lbaas/loadbalancers/{lb_id}/status")
+@router.get("/lbaas/loadbalancers/{lb_id}/status")
 async def lb_status(request: Request, lb_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)

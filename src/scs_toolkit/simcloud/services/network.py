@@ -85,10 +85,12 @@ class _Spec:
     #: Fields a non-admin owner may change with PUT.
     mutable: tuple[str, ...] = ("name", "description", "admin_state_up", "tags")
     shared_visible: bool = False
+    #: Cloud-wide records (no project) that every user may read.
+    everyone_reads: bool = False
 
 
 def _owned(token: Token, record: Record, spec: _Spec) -> bool:
-    if token.is_admin or record.get("project_id") == token.project_id:
+    if token.is_admin or record.get("project_id") == token.project_id or spec.everyone_reads:
         return True
     return spec.shared_visible and bool(record.get("shared") or record.get("router:external"))
 
@@ -854,7 +856,7 @@ _SPECS: dict[str, _Spec] = {
         "default_security_group_rule",
         _new_default_rule,
         mutable=("description",),
-        shared_visible=True,
+        everyone_reads=True,
     ),
     "floatingips": _Spec(
         "floating_ip",

@@ -131,13 +131,19 @@ async def put_object(request: Request, project_id: str, container: str, name: st
 
 
 @router.get(PREFIX + "/{container}/{name:path}")
+@router.head(PREFIX + "/{container}/{name:path}")
 async def get_object(request: Request, project_id: str, container: str, name: str) -> Response:
     cloud = _account(request, project_id)
     record = _container(cloud, project_id, container)
     obj = cloud.store.find("object", container_id=record["id"], name=name)
     if obj is None:
         raise ApiError(404, f"Object {name} not found")
-    return Response(bytes.fromhex(obj["_data"]), media_type=obj["content_type"], headers={"ETag": obj["hash"]})
+    headers = {"ETag": obj["hash"], "Last-Modified": obj["last_modified"]}
+    if request.method == "HEAD":
+        return Response(
+            status_code=200, headers={**headers, "Content-Length": str(obj["bytes"])}, media_type=obj["content_type"]
+        )
+    return Response(bytes.fromhex(obj["_data"]), media_type=obj["content_type"], headers=headers)
 
 
 @router.delete(PREFIX + "/{container}/{name:path}")
