@@ -133,7 +133,7 @@ def profiles(output: OutputFormat = FORMAT_OPTION) -> None:
     """List the bundled cloud profiles and the testcases each is expected to fail."""
     from .. import simcloud
 
-    records = []
+    records: list[dict[str, Any]] = []
     for name in simcloud.bundled_profiles():
         loaded = simcloud.load_profile(name)
         failures = loaded.get("expected_failures") or {}
