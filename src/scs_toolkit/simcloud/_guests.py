@@ -40,7 +40,7 @@ def _listening_socket(address: str, port: int) -> socket.socket:
 class Guests:
     """Starts and stops SSH listeners as floating IPs and servers come and go."""
 
-    def __init__(self, cloud: Cloud, host_key_seed: int | None = None) -> None:
+    def __init__(self, cloud: Cloud) -> None:
         self.cloud = cloud
         self.loop: asyncio.AbstractEventLoop | None = None
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")

@@ -51,14 +51,12 @@ def build_cloud(options: SimCloudOptions) -> Cloud:
     if not store.load():
         seed(store, profile)
         store.save()
-    cloud = Cloud(
-        store=store,
-        faults=FaultInjector(options.seed, options.faults),
-        profile=profile,
-        region=profile.get("region", "RegionOne"),
-    )
+    injector = FaultInjector(options.seed, options.faults)
+    if profile.get("faults"):
+        injector.configure(profile["faults"])
+    cloud = Cloud(store=store, faults=injector, profile=profile, region=profile.get("region", "RegionOne"))
     if options.ssh:
-        cloud.guests = Guests(cloud, host_key_seed=options.seed)
+        cloud.guests = Guests(cloud)
     return cloud
 
 
