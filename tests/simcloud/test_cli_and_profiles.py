@@ -25,9 +25,19 @@ BIN = Path(sys.executable).parent
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """`scs simcloud serve` as a user starts it, with HOME pointing at a scratch directory."""
     home = tmp_path_factory.mktemp("home")
-    env = {**os.environ, "HOME": str(home), "XDG_STATE_HOME": str(home / "state"), "PATH": f"{BIN}:{os.environ['PATH']}"}
-    process = subprocess.Popen([str(BIN / "scs"), "simcloud", "serve", "--port", "0", "--seed", "3"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_STATE_HOME": str(home / "state"),
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+    }
+    process = subprocess.Popen(
+        [str(BIN / "scs"), "simcloud", "serve", "--port", "0", "--seed", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert process.stdout is not None
     first = process.stdout.readline()  # blocks until the server listens: no polling
     url = first.split("listening on ")[1].strip()
@@ -39,8 +49,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, objec
 
 
 def openstack_cli(served: dict[str, object], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "openstack"), "--os-cloud", "simcloud", *args], capture_output=True, text=True,
-                          env=served["env"], timeout=120, check=False)  # type: ignore[arg-type]
+    return subprocess.run(
+        [str(BIN / "openstack"), "--os-cloud", "simcloud", *args],
+        capture_output=True,
+        text=True,
+        env=served["env"],
+        timeout=120,
+        check=False,
+    )  # type: ignore[arg-type]
 
 
 def test_serve_writes_clouds_yaml(served: dict[str, object]) -> None:
@@ -75,21 +91,54 @@ def test_openstack_cli_server_with_floating_ip_and_ssh(served: dict[str, object]
         ("router", "create", "cli-router", "--external-gateway", "public"),
         ("router", "add", "subnet", "cli-router", "cli-subnet"),
         ("keypair", "create", "--public-key", f"{key}.pub", "cli-key"),
-        ("server", "create", "--flavor", "SCS-2V-4-20s", "--image", "Ubuntu 24.04", "--network", "cli-net",
-         "--key-name", "cli-key", "--wait", "cli-vm"),
+        (
+            "server",
+            "create",
+            "--flavor",
+            "SCS-2V-4-20s",
+            "--image",
+            "Ubuntu 24.04",
+            "--network",
+            "cli-net",
+            "--key-name",
+            "cli-key",
+            "--wait",
+            "cli-vm",
+        ),
     ]
     for step in steps:
         done = openstack_cli(served, *step)
         assert done.returncode == 0, (step, done.stderr)
-    address = openstack_cli(served, "floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address").stdout.strip()
+    address = openstack_cli(
+        served, "floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address"
+    ).stdout.strip()
     assert openstack_cli(served, "server", "add", "floating", "ip", "cli-vm", address).returncode == 0
     server = json.loads(openstack_cli(served, "server", "show", "cli-vm", "-f", "json").stdout)
     assert server["status"] == "ACTIVE" and address in json.dumps(server["addresses"])
     port = server["properties"].get("sim:ssh_port", "22") if isinstance(server["properties"], dict) else "22"
-    result = subprocess.run(["ssh", "-i", str(key), "-p", port, "-o", "StrictHostKeyChecking=no", "-o",
-                             "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
-                             f"ubuntu@{address}", "cat /proc/sys/kernel/random/entropy_avail"],
-                            capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run(
+        [
+            "ssh",
+            "-i",
+            str(key),
+            "-p",
+            port,
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "LogLevel=ERROR",
+            f"ubuntu@{address}",
+            "cat /proc/sys/kernel/random/entropy_avail",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert (result.returncode, result.stdout) == (0, "256\n")
     assert openstack_cli(served, "server", "delete", "--wait", "cli-vm").returncode == 0
     assert json.loads(openstack_cli(served, "server", "list", "-f", "json").stdout) == []
@@ -98,8 +147,14 @@ def test_openstack_cli_server_with_floating_ip_and_ssh(served: dict[str, object]
 def test_clouds_yaml_command(served: dict[str, object], tmp_path: Path) -> None:
     target = tmp_path / "clouds.yaml"
     target.write_text(yaml.safe_dump({"clouds": {"production": {"auth": {"auth_url": "https://keystone.example"}}}}))
-    done = subprocess.run([str(BIN / "scs"), "simcloud", "clouds-yaml", "--name", "sim2", "-o", str(target)],
-                          capture_output=True, text=True, env=served["env"], timeout=60, check=False)  # type: ignore[arg-type]
+    done = subprocess.run(
+        [str(BIN / "scs"), "simcloud", "clouds-yaml", "--name", "sim2", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        env=served["env"],
+        timeout=60,
+        check=False,
+    )  # type: ignore[arg-type]
     assert done.returncode == 0, done.stderr
     clouds = yaml.safe_load(target.read_text())["clouds"]
     assert clouds["production"]["auth"]["auth_url"] == "https://keystone.example"  # other entries kept
@@ -108,10 +163,19 @@ def test_clouds_yaml_command(served: dict[str, object], tmp_path: Path) -> None:
 
 def test_serve_refuses_non_loopback_and_bad_profiles(tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path)}
-    for args, says in ((["--host", "0.0.0.0"], "only listens on loopback"), (["--profile", "nope"], "no such profile"),
-                       (["--error-rate", "3"], "between 0 and 1")):
-        done = subprocess.run([str(BIN / "scs"), "simcloud", "serve", *args], capture_output=True, text=True, env=env,
-                              timeout=60, check=False)
+    for args, says in (
+        (["--host", "0.0.0.0"], "only listens on loopback"),
+        (["--profile", "nope"], "no such profile"),
+        (["--error-rate", "3"], "between 0 and 1"),
+    ):
+        done = subprocess.run(
+            [str(BIN / "scs"), "simcloud", "serve", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 2 and says in done.stderr, (args, done.stderr)
 
 
@@ -132,7 +196,9 @@ def test_profile_extends_and_relative_dates(tmp_path: Path) -> None:
     import datetime as dt
 
     path = tmp_path / "mine.yaml"
-    path.write_text("extends: compliant\ndescription: mine\nimages:\n  - {name: X, image_build_date: now-10d, provided_until: now+1m}\n")
+    path.write_text(
+        "extends: compliant\ndescription: mine\nimages:\n  - {name: X, image_build_date: now-10d, provided_until: now+1m}\n"
+    )
     profile = simcloud.load_profile(path, today=dt.date(2026, 3, 31))
     assert profile["images"] == [{"name": "X", "image_build_date": "2026-03-21", "provided_until": "2026-04-28"}]
     assert profile["flavors"]["standard"] == ["mandatory", "recommended"]  # inherited
@@ -158,15 +224,30 @@ def test_state_file_survives_restarts(tmp_path: Path) -> None:
 
 def test_two_hundred_concurrent_clients(simcloud_factory: Callable[..., SimCloud]) -> None:
     sim = simcloud_factory(profile="compliant", seed=8, ssh=False)
-    token = httpx.post(f"{sim.url}/identity/v3/auth/tokens", json={"auth": {"identity": {"methods": ["password"], "password": {
-        "user": {"name": "scs-user", "password": "sim-user-secret", "domain": {"name": "Default"}}}},
-        "scope": {"project": {"name": "scs-project", "domain": {"name": "Default"}}}}}).headers["X-Subject-Token"]
+    token = httpx.post(
+        f"{sim.url}/identity/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {
+                        "user": {"name": "scs-user", "password": "sim-user-secret", "domain": {"name": "Default"}}
+                    },
+                },
+                "scope": {"project": {"name": "scs-project", "domain": {"name": "Default"}}},
+            }
+        },
+    ).headers["X-Subject-Token"]
 
     async def run() -> list[int]:
         limits = httpx.Limits(max_connections=200)
         async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-            replies = await asyncio.gather(*(client.get(f"{sim.url}/compute/v2.1/flavors/detail",
-                                                        headers={"X-Auth-Token": token}) for _ in range(200)))
+            replies = await asyncio.gather(
+                *(
+                    client.get(f"{sim.url}/compute/v2.1/flavors/detail", headers={"X-Auth-Token": token})
+                    for _ in range(200)
+                )
+            )
         return [r.status_code for r in replies]
 
     assert asyncio.run(run()) == [200] * 200

@@ -116,7 +116,8 @@ def write_clouds_yaml(path: Path, document: dict[str, Any]) -> None:
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket; clients may connect as soon as this returns (no start-up race)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
