@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -107,3 +108,38 @@ def test_profile_decides_the_answers(simcloud_factory: Callable[..., SimCloud], 
 def test_guests_listen_only_on_loopback(simcloud: SimCloud) -> None:
     assert all(address.startswith("127.") for address in simcloud.cloud.guests.listeners)
     assert os.environ.get("SCS_NEVER_SET") is None  # sanity: no hidden switches
+
+
+USER_DATA = """#cloud-config
+packages: [rng-tools5]
+runcmd:
+  - echo '_scs-test-entropy-avail'; cat /proc/sys/kernel/random/entropy_avail
+  - echo '_scs-test-fips-test'; cat /dev/random | rngtest -c 1000
+  - echo '_scs-test-rngd'; sudo systemctl status rngd
+  - echo '_scs-test-end'
+final_message: "_scs-test-end"
+"""
+
+
+@pytest.mark.parametrize(("profile", "entropy", "failures"), [("compliant", "256", "0"), ("weak-entropy", "143", "17")])
+def test_console_shows_cloud_init_running_user_data(
+    simcloud_factory: Callable[..., SimCloud], profile: str, entropy: str, failures: str
+) -> None:
+    """What the reference entropy check reads: no SSH, just user data and the console log."""
+    sim = simcloud_factory(profile=profile, seed=22, ssh=False)
+    conn = openstack.connect(**sim.connect_kwargs())
+    network = conn.network.create_network(name="console-net")
+    conn.network.create_subnet(network_id=network.id, cidr="10.3.0.0/24", ip_version=4)
+    image, flavor = conn.image.find_image("Ubuntu 24.04"), conn.compute.find_flavor("SCS-2V-4-20s")
+    server = conn.compute.create_server(
+        name="console-vm",
+        image_id=image.id,
+        flavor_id=flavor.id,
+        networks=[{"uuid": network.id}],
+        user_data=base64.b64encode(USER_DATA.encode()).decode(),
+    )
+    conn.compute.wait_for_server(server, interval=0.1, wait=30)
+    lines = conn.compute.get_server_console_output(server)["output"].splitlines()
+    assert lines[lines.index("_scs-test-entropy-avail") + 1] == entropy
+    assert f"rngtest: FIPS 140-2 failures: {failures}" in lines
+    assert lines.count("_scs-test-end") == 2  # the runcmd echo and the final message

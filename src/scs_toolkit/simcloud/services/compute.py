@@ -17,6 +17,7 @@ from starlette.responses import Response
 from .._auth import Token, require
 from .._cloud import Cloud, cloud_of, service_url
 from .._errors import ApiError
+from .._guests import console_output
 from .._store import NotFound, Record, now, timestamp
 from . import network
 from ._common import json_body, no_content, paginate, project_view, query_filter, respond
@@ -545,7 +546,8 @@ async def server_action(request: Request, server_id: str) -> Response:
     elif name in ("lock", "unlock"):
         server["locked"] = name == "lock"
     elif name == "os-getConsoleOutput":
-        return _respond(request, {"output": f"simulated console of {server['name']}\nlogin: "})
+        _server_status(cloud, server)
+        return _respond(request, {"output": console_output(cloud, server)})
     else:
         raise ApiError(400, f"Action {name} is not supported by the simulated cloud.")
     cloud.store.touch()
