@@ -18,21 +18,7 @@ from pathlib import Path
 
 import httpx
 
-
-def login(url: str) -> tuple[str, str]:
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {"name": "scs-user", "password": "sim-user-secret", "domain": {"name": "Default"}}
-                },
-            },
-            "scope": {"project": {"name": "scs-project", "domain": {"name": "Default"}}},
-        }
-    }
-    reply = httpx.post(f"{url}/identity/v3/auth/tokens", json=body)
-    return reply.headers["X-Subject-Token"], reply.json()["token"]["project"]["id"]
+from scs_toolkit.simcloud import load_profile, login, profile_credentials
 
 
 async def flavor_list(client: httpx.AsyncClient, url: str) -> int:
@@ -83,7 +69,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
 
 async def measure(args: argparse.Namespace, url: str) -> None:
-    token, _ = login(url)
+    token, _ = login(url, profile_credentials(load_profile("compliant"))["user"])
     headers = {"X-Auth-Token": token}
     # httpx's async pool slows down sharply with many keep-alive connections (seen here with 50),
     # which would measure the client, not the cloud: keep at most 20 alive.

@@ -18,6 +18,8 @@ import yaml
 from scs_toolkit import simcloud
 from scs_toolkit.simcloud import SimCloud, SimCloudOptions
 
+from .test_guests import ssh
+
 BIN = Path(sys.executable).parent
 
 
@@ -116,29 +118,7 @@ def test_openstack_cli_server_with_floating_ip_and_ssh(served: dict[str, object]
     server = json.loads(openstack_cli(served, "server", "show", "cli-vm", "-f", "json").stdout)
     assert server["status"] == "ACTIVE" and address in json.dumps(server["addresses"])
     port = server["properties"].get("sim:ssh_port", "22") if isinstance(server["properties"], dict) else "22"
-    result = subprocess.run(
-        [
-            "ssh",
-            "-i",
-            str(key),
-            "-p",
-            port,
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "LogLevel=ERROR",
-            f"ubuntu@{address}",
-            "cat /proc/sys/kernel/random/entropy_avail",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = ssh(key, address, port, "cat /proc/sys/kernel/random/entropy_avail")
     assert (result.returncode, result.stdout) == (0, "256\n")
     assert openstack_cli(served, "server", "delete", "--wait", "cli-vm").returncode == 0
     assert json.loads(openstack_cli(served, "server", "list", "-f", "json").stdout) == []
@@ -224,20 +204,7 @@ def test_state_file_survives_restarts(tmp_path: Path) -> None:
 
 def test_two_hundred_concurrent_clients(simcloud_factory: Callable[..., SimCloud]) -> None:
     sim = simcloud_factory(profile="compliant", seed=8, ssh=False)
-    token = httpx.post(
-        f"{sim.url}/identity/v3/auth/tokens",
-        json={
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {"name": "scs-user", "password": "sim-user-secret", "domain": {"name": "Default"}}
-                    },
-                },
-                "scope": {"project": {"name": "scs-project", "domain": {"name": "Default"}}},
-            }
-        },
-    ).headers["X-Subject-Token"]
+    token, _ = simcloud.login(sim.url, sim.credentials())
 
     async def run() -> list[int]:
         limits = httpx.Limits(max_connections=200)

@@ -16,6 +16,8 @@ from ._server import (
     SimCloudOptions,
     build_cloud,
     clouds_yaml,
+    login,
+    profile_credentials,
     write_clouds_yaml,
 )
 
@@ -31,5 +33,7 @@ __all__ = [
     "bundled_profiles",
     "clouds_yaml",
     "load_profile",
+    "login",
+    "profile_credentials",
     "write_clouds_yaml",
 ]

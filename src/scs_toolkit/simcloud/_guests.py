@@ -19,24 +19,13 @@ from typing import TYPE_CHECKING, Any
 import asyncssh
 import yaml
 
+from ._net import listening_socket
+
 if TYPE_CHECKING:
     from ._cloud import Cloud
     from ._store import Record
 
 SSH_PORT = 22
-
-
-def _listening_socket(address: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY, see _server.bind
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((address, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(64)
-    sock.setblocking(False)
-    return sock
 
 
 class Guests:
@@ -83,11 +72,11 @@ class Guests:
         if not ipaddress.ip_address(address).is_loopback:
             return  # only ever listen on loopback addresses
         try:
-            sock = _listening_socket(address, SSH_PORT)
+            sock = listening_socket(address, SSH_PORT, backlog=64)
         except OSError as error:
             if error.errno not in (errno.EACCES, errno.EADDRINUSE, errno.EPERM):
                 raise
-            sock = _listening_socket(address, 0)
+            sock = listening_socket(address, 0, backlog=64)
         port = int(sock.getsockname()[1])
         self.ports[address] = port
         self.owners[address] = server["id"]

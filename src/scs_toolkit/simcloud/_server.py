@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import httpx
 import uvicorn
 import yaml
 
@@ -17,6 +17,7 @@ from ._app import create_app
 from ._cloud import Cloud
 from ._faults import FaultInjector, Faults
 from ._guests import Guests
+from ._net import listening_socket
 from ._profiles import load_profile
 from ._seed import seed
 from ._store import Store
@@ -90,6 +91,30 @@ def profile_credentials(profile: dict[str, Any]) -> dict[str, Credentials]:
     return result
 
 
+def login(url: str, credentials: Credentials) -> tuple[str, str]:
+    """A project-scoped token and the project id, by password, for quick scripts and benchmarks."""
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {
+                        "name": credentials.username,
+                        "password": credentials.password,
+                        "domain": {"name": credentials.user_domain_name},
+                    }
+                },
+            },
+            "scope": {
+                "project": {"name": credentials.project_name, "domain": {"name": credentials.project_domain_name}}
+            },
+        }
+    }
+    reply = httpx.post(f"{url}/identity/v3/auth/tokens", json=body, timeout=30)
+    reply.raise_for_status()
+    return reply.headers["X-Subject-Token"], reply.json()["token"]["project"]["id"]
+
+
 def clouds_yaml(url: str, profile: dict[str, Any], name: str = DEFAULT_CLOUD_NAME) -> dict[str, Any]:
     """A clouds.yaml document: `name` for the ordinary user, `name-admin` etc. for the others."""
     clouds = {}
@@ -113,22 +138,6 @@ def write_clouds_yaml(path: Path, document: dict[str, Any]) -> None:
     path.chmod(0o600)  # it holds passwords
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening socket; clients may connect as soon as this returns (no start-up race)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(2048)
-    sock.setblocking(False)
-    return sock
-
-
 class SimCloud:
     """A simulated cloud running in a background thread on a loopback port.
 
@@ -139,7 +148,7 @@ class SimCloud:
     def __init__(self, options: SimCloudOptions | None = None) -> None:
         self.options = options or SimCloudOptions()
         self.cloud = build_cloud(self.options)
-        self._socket = bind(self.options.host, self.options.port)
+        self._socket = listening_socket(self.options.host, self.options.port)
         self.port = int(self._socket.getsockname()[1])
         host = self.options.host if ":" not in self.options.host else f"[{self.options.host}]"
         self.url = f"http://{host}:{self.port}"

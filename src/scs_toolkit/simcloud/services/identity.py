@@ -309,6 +309,11 @@ async def auth_domains(request: Request) -> Response:
     return respond({"domains": [_view(d) for d in domains]})
 
 
+def _links_of(request: Request) -> dict[str, str | None]:
+    """Keystone's collection links; the simulated cloud never pages identity listings."""
+    return {"self": str(request.url), "next": None}
+
+
 def _view(record: Record) -> Record:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
@@ -327,7 +332,7 @@ async def list_domains(request: Request) -> Response:
     domains = query_filter(cloud.store.all("domain"), request, ("name", "enabled"))
     if not token.is_admin:
         domains = [d for d in domains if d["id"] == token.domain_id or _in_domain(cloud, token, d["id"])]
-    return respond({"domains": [_view(d) for d in domains], "links": {"self": str(request.url), "next": None}})
+    return respond({"domains": [_view(d) for d in domains], "links": _links_of(request)})
 
 
 def _in_domain(cloud: Cloud, token: Token, domain_id: str) -> bool:
@@ -419,9 +424,7 @@ async def list_projects(request: Request) -> Response:
     projects = query_filter(cloud.store.all("project"), request, ("name", "domain_id", "enabled", "parent_id"))
     if not token.is_admin:
         projects = [p for p in projects if p["domain_id"] == token.domain_id]
-    return respond(
-        {"projects": [_project_view(request, p) for p in projects], "links": {"self": str(request.url), "next": None}}
-    )
+    return respond({"projects": [_project_view(request, p) for p in projects], "links": _links_of(request)})
 
 
 def _project_view(request: Request, project: Record) -> Record:
@@ -499,9 +502,7 @@ async def list_users(request: Request) -> Response:
     users = query_filter(cloud.store.all("user"), request, ("name", "domain_id", "enabled"))
     if not token.is_admin:
         users = [u for u in users if u["domain_id"] == token.domain_id]
-    return respond(
-        {"users": [_user_view(request, u) for u in users], "links": {"self": str(request.url), "next": None}}
-    )
+    return respond({"users": [_user_view(request, u) for u in users], "links": _links_of(request)})
 
 
 @router.get("/identity/v3/users/{user_id}")
@@ -573,9 +574,7 @@ async def list_user_projects(request: Request, user_id: str) -> Response:
     user = _get(cloud, "user", user_id)
     require(token.user_id == user_id or token.can_manage_domain(user["domain_id"]))
     projects = [p for p in cloud.store.all("project") if roles_of(cloud.store, user_id, p["id"], None)]
-    return respond(
-        {"projects": [_project_view(request, p) for p in projects], "links": {"self": str(request.url), "next": None}}
-    )
+    return respond({"projects": [_project_view(request, p) for p in projects], "links": _links_of(request)})
 
 
 @router.get("/identity/v3/users/{user_id}/groups")
@@ -585,7 +584,7 @@ async def list_user_groups(request: Request, user_id: str) -> Response:
     user = _get(cloud, "user", user_id)
     require(token.user_id == user_id or token.can_manage_domain(user["domain_id"]))
     groups = [cloud.store.get("group", m["group_id"]) for m in cloud.store.select("group_membership", user_id=user_id)]
-    return respond({"groups": [_view(g) for g in groups], "links": {"self": str(request.url), "next": None}})
+    return respond({"groups": [_view(g) for g in groups], "links": _links_of(request)})
 
 
 # -- application credentials ---------------------------------------------------------------------
@@ -630,7 +629,7 @@ async def list_application_credentials(request: Request, user_id: str) -> Respon
     require(token.user_id == user_id or token.is_admin)
     creds = query_filter(cloud.store.select("application_credential", user_id=user_id), request, ("name",))
     views = [{**_view(c), "roles": [_role_ref(cloud, r) for r in c["roles"]]} for c in creds]
-    return respond({"application_credentials": views, "links": {"self": str(request.url), "next": None}})
+    return respond({"application_credentials": views, "links": _links_of(request)})
 
 
 @router.get("/identity/v3/users/{user_id}/application_credentials/{cred_id}")
@@ -669,7 +668,7 @@ async def list_groups(request: Request) -> Response:
     groups = query_filter(cloud.store.all("group"), request, ("name", "domain_id"))
     if not token.is_admin:
         groups = [g for g in groups if g["domain_id"] == token.domain_id]
-    return respond({"groups": [_view(g) for g in groups], "links": {"self": str(request.url), "next": None}})
+    return respond({"groups": [_view(g) for g in groups], "links": _links_of(request)})
 
 
 @router.get("/identity/v3/groups/{group_id}")
@@ -726,9 +725,7 @@ async def list_group_users(request: Request, group_id: str) -> Response:
     group = _get(cloud, "group", group_id)
     require(token.can_manage_domain(group["domain_id"]))
     users = [cloud.store.get("user", m["user_id"]) for m in cloud.store.select("group_membership", group_id=group_id)]
-    return respond(
-        {"users": [_user_view(request, u) for u in users], "links": {"self": str(request.url), "next": None}}
-    )
+    return respond({"users": [_user_view(request, u) for u in users], "links": _links_of(request)})
 
 
 def _group_and_user(request: Request, group_id: str, user_id: str) -> tuple[Cloud, Record, Record]:
@@ -774,7 +771,7 @@ async def list_roles(request: Request) -> Response:
     cloud = cloud_of(request)
     cloud.token_for(request)
     roles = query_filter(cloud.store.all("role"), request, ("name", "domain_id"))
-    return respond({"roles": [_view(r) for r in roles], "links": {"self": str(request.url), "next": None}})
+    return respond({"roles": [_view(r) for r in roles], "links": _links_of(request)})
 
 
 @router.get("/identity/v3/roles/{role_id}")
@@ -875,7 +872,7 @@ async def list_assigned_roles(request: Request, targets: str, target_id: str, ac
         cloud.store.get("role", a["role_id"])
         for a in cloud.store.select("role_assignment", actor_id=actor_id, target_id=target_id)
     ]
-    return respond({"roles": [_view(r) for r in roles], "links": {"self": str(request.url), "next": None}})
+    return respond({"roles": [_view(r) for r in roles], "links": _links_of(request)})
 
 
 @router.get("/identity/v3/role_assignments")
@@ -896,7 +893,7 @@ async def list_role_assignments(request: Request) -> Response:
         if not _assignment_matches(assignment, params):
             continue
         results.append(_assignment_view(cloud, assignment, "include_names" in params))
-    return respond({"role_assignments": results, "links": {"self": str(request.url), "next": None}})
+    return respond({"role_assignments": results, "links": _links_of(request)})
 
 
 def _assignment_matches(assignment: Record, params: Any) -> bool:
@@ -941,7 +938,7 @@ async def list_services(request: Request) -> Response:
     token = cloud.token_for(request)
     entries = catalog(request, cloud, token.project_id)
     services = [{"id": e["id"], "type": e["type"], "name": e["name"], "enabled": True} for e in entries]
-    return respond({"services": services, "links": {"self": str(request.url), "next": None}})
+    return respond({"services": services, "links": _links_of(request)})
 
 
 @router.get("/identity/v3/endpoints")
@@ -953,7 +950,7 @@ async def list_endpoints(request: Request) -> Response:
         for entry in catalog(request, cloud, token.project_id)
         for endpoint in entry["endpoints"]
     ]
-    return respond({"endpoints": endpoints, "links": {"self": str(request.url), "next": None}})
+    return respond({"endpoints": endpoints, "links": _links_of(request)})
 
 
 @router.get("/identity/v3/regions")
@@ -961,7 +958,7 @@ async def list_regions(request: Request) -> Response:
     cloud = cloud_of(request)
     cloud.token_for(request)
     region = {"id": cloud.region, "description": "", "parent_region_id": None}
-    return respond({"regions": [region], "links": {"self": str(request.url), "next": None}})
+    return respond({"regions": [region], "links": _links_of(request)})
 
 
 def timestamp_now() -> str:
