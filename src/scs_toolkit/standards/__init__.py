@@ -16,7 +16,7 @@ from ._model import (
     VersionState,
     VersionStatus,
 )
-from ._reference_data import mandatory_flavors
+from ._reference_data import StandardFlavor, mandatory_flavors
 
 __all__ = [
     "BUNDLED_SCOPES",
@@ -26,6 +26,7 @@ __all__ = [
     "Module",
     "Scope",
     "ScopeError",
+    "StandardFlavor",
     "Testcase",
     "TimelineEntry",
     "Version",

@@ -1,0 +1,5 @@
+"""SCS-compatible IaaS checks, one module per standard; importing registers them."""
+
+from __future__ import annotations
+
+from . import scs_0100, scs_0103, scs_0114, scs_0115, scs_0123  # noqa: F401

@@ -1,0 +1,171 @@
+"""Collect an IaasSnapshot from an OpenStack cloud with openstacksdk, all parts concurrently."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from types import MappingProxyType
+from typing import Any
+
+import openstack.connection
+from keystoneauth1.identity.base import BaseIdentityPlugin
+from openstack import exceptions
+
+from ._retry import with_retries
+from ._snapshot import CatalogEntry, DefaultRule, Flavor, IaasSnapshot, Image, VolumeType
+
+#: Glance fields that are not free-form properties
+_IMAGE_CORE = {
+    "id",
+    "name",
+    "visibility",
+    "os_hidden",
+    "min_disk",
+    "min_ram",
+    "size",
+    "created_at",
+    "updated_at",
+    "status",
+    "owner",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "disk_format",
+    "container_format",
+    "tags",
+    "file",
+    "self",
+    "schema",
+    "protected",
+    "virtual_size",
+    "locations",
+    "direct_url",
+    "stores",
+}
+
+
+def _flavors(conn: openstack.connection.Connection) -> tuple[Flavor, ...]:
+    result = []
+    for flavor in conn.compute.flavors(details=True):
+        specs = flavor.extra_specs
+        if specs is None:  # older microversions: ask per flavor
+            specs = conn.compute.fetch_flavor_extra_specs(flavor).extra_specs or {}
+        result.append(
+            Flavor(
+                flavor.id,
+                flavor.name,
+                flavor.vcpus,
+                flavor.ram,
+                flavor.disk or 0,
+                MappingProxyType({str(k): str(v) for k, v in specs.items()}),
+                bool(flavor.is_public),
+            )
+        )
+    return tuple(result)
+
+
+def _images(conn: openstack.connection.Connection) -> tuple[Image, ...]:
+    result = []
+    for image in conn.image.images():
+        raw: dict[str, Any] = image.to_dict(computed=False)
+        properties = dict(raw.pop("properties", None) or {})
+        for key in (
+            "architecture",
+            "os_distro",
+            "os_version",
+            "hw_disk_bus",
+            "hypervisor_type",
+            "hw_rng_model",
+            "hw_scsi_model",
+            "os_secure_boot",
+            "hw_firmware_type",
+        ):
+            value = raw.get(key)
+            if value is not None:
+                properties.setdefault(key, value)
+        result.append(
+            Image(
+                image.id,
+                image.name or "",
+                image.visibility or "",
+                bool(image.is_hidden),
+                image.min_disk or 0,
+                image.min_ram or 0,
+                image.size,
+                image.created_at,
+                image.hash_algo,
+                MappingProxyType(
+                    {str(k): str(v) for k, v in properties.items() if k not in _IMAGE_CORE and v is not None}
+                ),
+            )
+        )
+    return tuple(result)
+
+
+def _volume_types(conn: openstack.connection.Connection) -> tuple[VolumeType, ...]:
+    return tuple(VolumeType(t.id, t.name, t.description) for t in conn.block_storage.types())
+
+
+def _access(conn: openstack.connection.Connection) -> Any:
+    """The token's access info (roles, catalog): what the cloud told us at log-in."""
+    auth = conn.session.auth
+    if not isinstance(auth, BaseIdentityPlugin):
+        raise TypeError(f"cannot read the token of a {type(auth).__name__} session")
+    return auth.get_access(conn.session)
+
+
+def _catalog(conn: openstack.connection.Connection) -> tuple[CatalogEntry, ...]:
+    access = _access(conn)
+    return tuple(
+        CatalogEntry(e.get("type", ""), e.get("name", ""), tuple(p.get("url", "") for p in e.get("endpoints", [])))
+        for e in access.service_catalog.catalog
+    )
+
+
+def _roles(conn: openstack.connection.Connection) -> tuple[str, ...]:
+    return tuple(sorted(_access(conn).role_names))
+
+
+def _default_rules(conn: openstack.connection.Connection) -> tuple[DefaultRule, ...] | None:
+    try:
+        rules = list(conn.network.default_security_group_rules())
+    except exceptions.ResourceNotFound:
+        return None  # no such API on this cloud: the check says so
+    return tuple(
+        DefaultRule(
+            r.direction,
+            r.ether_type,
+            r.remote_group_id,
+            r.remote_ip_prefix,
+            bool(r.used_in_default_sg),
+            bool(r.used_in_non_default_sg),
+        )
+        for r in rules
+    )
+
+
+PARTS: dict[str, Callable[[openstack.connection.Connection], Any]] = {
+    "flavors": _flavors,
+    "images": _images,
+    "volume_types": _volume_types,
+    "catalog": _catalog,
+    "roles": _roles,
+    "default_rules": _default_rules,
+}
+
+
+def collect_iaas(conn: openstack.connection.Connection, parts: set[str] | None = None) -> IaasSnapshot:
+    """Fetch the requested parts (default: all) concurrently; a part that keeps failing is recorded in errors."""
+    wanted = sorted(parts if parts is not None else set(PARTS))
+    with_retries(conn.session.get_token)  # authenticate once, before the threads share the session
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=len(wanted) or 1) as pool:
+        futures = {name: pool.submit(with_retries, lambda name=name: PARTS[name](conn)) for name in wanted}
+        for name, future in futures.items():
+            try:
+                values[name] = future.result()
+            except Exception as error:
+                errors[name] = f"{type(error).__name__}: {error}"
+    return IaasSnapshot(taken_at=dt.datetime.now(dt.UTC), errors=MappingProxyType(errors), **values)

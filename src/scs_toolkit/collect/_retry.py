@@ -1,0 +1,39 @@
+"""Retry transient cloud errors (5xx, 429, connection resets) with backoff; never on 4xx verdicts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from keystoneauth1 import exceptions as ksa_exceptions
+from openstack import exceptions as sdk_exceptions
+
+T = TypeVar("T")
+DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
+def transient(error: BaseException) -> bool:
+    if isinstance(error, sdk_exceptions.HttpException):
+        return error.status_code is not None and (error.status_code >= 500 or error.status_code == 429)
+    if isinstance(error, ksa_exceptions.HttpError):
+        return error.http_status is not None and (error.http_status >= 500 or error.http_status == 429)
+    if isinstance(error, (ksa_exceptions.ConnectionError, ksa_exceptions.ConnectTimeout, ConnectionError)):
+        return True
+    # keystoneauth wraps a failed discovery request (e.g. a 503) in DiscoveryFailure: look at the cause
+    cause = error.__cause__ or error.__context__
+    return cause is not None and cause is not error and transient(cause)
+
+
+def with_retries(
+    fetch: Callable[[], T], delays: tuple[float, ...] = DELAYS, sleep: Callable[[float], None] = time.sleep
+) -> T:
+    """`fetch()`, again after each delay while it fails transiently; the last error propagates."""
+    for delay in delays:
+        try:
+            return fetch()
+        except Exception as error:
+            if not transient(error):
+                raise
+            sleep(delay)
+    return fetch()
