@@ -222,6 +222,11 @@ def test_demo_runs_on_embedded_defaults() -> None:
 
 
 COMMANDS = [
+    ["check"],
+    ["simcloud"],
+    ["simcloud", "serve"],
+    ["simcloud", "clouds-yaml"],
+    ["simcloud", "profiles"],
     [],
     ["flavor"],
     ["flavor", "parse"],

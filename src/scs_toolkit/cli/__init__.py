@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from . import demo, flavor, scope, simcloud
+from . import check, demo, flavor, scope, simcloud
 
 app = typer.Typer(
     name="scs",
@@ -20,6 +20,7 @@ app.add_typer(flavor.app, name="flavor")
 app.add_typer(scope.app, name="scope")
 app.add_typer(simcloud.app, name="simcloud")
 app.command("demo")(demo.demo)
+app.command("check")(check.check)
 
 
 def _print_version(value: bool) -> None:

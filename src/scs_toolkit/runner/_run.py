@@ -1,0 +1,122 @@
+"""Run a certificate scope against a subject: select versions and testcases, collect once, decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from types import MappingProxyType
+
+from .. import __version__
+from ..checks import Outcome, Status, all_checks, evaluate
+from ..collect import IaasSnapshot
+from ..standards import Scope, Version
+from ._model import RunResult, TestcaseResult, VersionVerdict
+
+PRECEDENCE = (Status.FAIL, Status.MISSING, Status.ABORT)
+
+
+class SelectionError(ValueError):
+    """The requested version or testcase filter selects nothing; the message says what exists."""
+
+
+def select(
+    scope: Scope, on: dt.date, version: str | None, tests: str | None, sections: Iterable[str] | None
+) -> tuple[list[Version], list[str]]:
+    """Versions to judge and the testcases to run (union of their required and recommended ones)."""
+    if version is not None:
+        try:
+            versions = [scope.version(version)]
+        except KeyError as error:
+            raise SelectionError(str(error.args[0])) from None
+    else:
+        versions = list(scope.selected_versions(on))
+        if not versions:
+            raise SelectionError(f"no version of {scope.name} is in force on {on}; pick one with --version")
+    ids = sorted({tc for v in versions for tc in (*v.required, *v.recommended)})
+    if tests:
+        try:
+            pattern = re.compile(tests)
+        except re.error as error:
+            raise SelectionError(f"--tests {tests!r} is not a regular expression: {error}") from None
+        ids = [tc for tc in ids if pattern.search(tc)]
+    if sections:
+        wanted = set(sections)
+        ids = [tc for tc in ids if scope.testcases[tc].section in wanted or scope.testcases[tc].section is None]
+    ids = [tc for tc in ids if not scope.testcases[tc].manual]
+    if not ids:
+        raise SelectionError("the filters select no testcase")
+    return versions, ids
+
+
+def verdict(
+    version: Version, results: dict[str, TestcaseResult], scope: Scope, on: dt.date, selected: set[str] | None = None
+) -> VersionVerdict:
+    """With a testcase filter (`selected`), the verdict covers only the selected required testcases."""
+    status = next(s for s in scope.statuses(on) if s.version == version.name)
+    by_status: dict[Status, list[str]] = {s: [] for s in Status}
+    required = [tc for tc in version.required if selected is None or tc in selected]
+    for tc in required:
+        outcome = results.get(tc)
+        by_status[outcome.outcome.status if outcome else Status.MISSING].append(tc)
+    final = next((s for s in PRECEDENCE if by_status[s]), Status.PASS)
+    return VersionVerdict(
+        version.name,
+        status,
+        final,
+        tuple(by_status[Status.FAIL]),
+        tuple(by_status[Status.ABORT]),
+        tuple(by_status[Status.MISSING]),
+    )
+
+
+def run_scope(
+    scope: Scope,
+    subject: str,
+    collect: Callable[[set[str]], IaasSnapshot],
+    *,
+    on: dt.date | None = None,
+    version: str | None = None,
+    tests: str | None = None,
+    sections: Iterable[str] | None = None,
+    argv: Iterable[str] = (),
+    progress: Callable[[str, Outcome], None] | None = None,
+    api_calls: Callable[[], int] | None = None,
+) -> RunResult:
+    """Collect the snapshot parts the selected checks need (once), then decide every testcase."""
+    started = time.monotonic()
+    on = on or dt.date.today()
+    versions, ids = select(scope, on, version, tests, sections)
+    checks = all_checks()
+    needed = set().union(*(checks[tc].needs for tc in ids if tc in checks))
+    snapshot = collect(needed)
+    results: dict[str, TestcaseResult] = {}
+    for tc in ids:
+        begun = time.monotonic()
+        outcome = evaluate(snapshot, [tc])[tc]
+        results[tc] = TestcaseResult(tc, outcome, time.monotonic() - begun)
+        if progress is not None:
+            progress(tc, outcome)
+    partial = set(ids) if (tests or sections) else None
+    verdicts = tuple(verdict(v, results, scope, on, partial) for v in versions)
+    return RunResult(
+        scope_uuid=scope.uuid,
+        scope_name=scope.name,
+        scope_url=scope.url,
+        subject=subject,
+        run_uuid=str(uuid.uuid4()),
+        checked_at=dt.datetime.now(dt.UTC),
+        reference_date=on,
+        argv=tuple(argv),
+        forced_version=version,
+        forced_tests=tests,
+        sections=tuple(sections) if sections else None,
+        results=MappingProxyType(results),
+        verdicts=verdicts,
+        duration_s=time.monotonic() - started,
+        api_calls=api_calls() if api_calls else None,
+        tool_version=__version__,
+        snapshot_errors=MappingProxyType(dict(snapshot.errors)),
+    )

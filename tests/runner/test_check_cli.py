@@ -1,0 +1,98 @@
+"""`scs check` end to end against simulated clouds: verdicts, exit codes, report formats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from scs_toolkit.cli import app
+from scs_toolkit.simcloud import SimCloud, write_clouds_yaml
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def clouds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, simcloud_factory: Callable[..., SimCloud]
+) -> Iterator[Callable[..., str]]:
+    """Start simulated clouds and register them in a private clouds.yaml; returns a starter."""
+    path = tmp_path / "clouds.yaml"
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
+
+    def start(name: str, profile: str) -> str:
+        sim = simcloud_factory(profile=profile, seed=4, ssh=False)
+        write_clouds_yaml(path, sim.clouds_yaml(name))
+        return name
+
+    yield start
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["check", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_broken_cloud_fails_with_reasons_and_exit_1(clouds: Callable[..., str]) -> None:
+    cloud = clouds("broken", "overstated-flavors")
+    code, out, _ = run("--cloud", cloud, "--tests", "scs-010[03]")
+    assert code == 1
+    assert "SCS-4V-16: ram_mib differs (expected 16384, found 12288)" in out
+    assert "version v5.1 (effective): FAIL" in out
+
+
+def test_json_report_in_scs_format(clouds: Callable[..., str], tmp_path: Path) -> None:
+    cloud = clouds("good", "compliant")
+    report = tmp_path / "report.yaml"
+    code, out, _ = run("--cloud", cloud, "--tests", "scs-0100|scs-0123-service", "--format", "json", "-o", str(report))
+    assert code == 0
+    document = json.loads(out)
+    assert document["spec"]["uuid"] == "50393e6f-2ae1-4c5c-a62c-3b75f2abef3f"
+    assert document["subject"] == "good"
+    [invocation] = document["run"]["invocations"].values()
+    assert invocation["results"]["scs-0100-syntax-check"] == 1
+    assert set(document["verdicts"]) == {"next", "v5.1"}
+    assert document["run"]["tool"]["api_calls"] > 0
+    text = report.read_text()
+    assert text.startswith("---\n")
+    assert yaml.safe_load(text)["run"]["uuid"] == document["run"]["uuid"]
+
+
+def test_missing_implementations_prevent_a_verdict(clouds: Callable[..., str]) -> None:
+    cloud = clouds("good", "compliant")
+    code, out, _ = run("--cloud", cloud, "--version", "v5.1", "--format", "yaml")
+    document = yaml.safe_load(out)
+    verdict = document["verdicts"]["v5.1"]
+    assert code == (0 if verdict["result"] == "PASS" else 2)
+    assert verdict["failed"] == []  # a compliant cloud never fails
+
+
+def test_junit_and_several_clouds_in_parallel(clouds: Callable[..., str]) -> None:
+    first, second = clouds("one", "compliant"), clouds("two", "missing-flavors")
+    code, out, _ = run("--cloud", first, "--cloud", second, "--tests", "scs-0103-flavor-2v-8$", "--format", "junit")
+    assert code == 1
+    suites = ElementTree.fromstring(out)
+    failures = {s.get("name"): s.get("failures") for s in suites}
+    assert failures == {"SCS-compatible IaaS: one": "0", "SCS-compatible IaaS: two": "1"}
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--cloud", "nowhere"], "no usable clouds.yaml entry"),
+        (["--cloud", "x", "--version", "v9"], "no version 'v9'"),
+        (["--cloud", "x", "--tests", "("], "not a regular expression"),
+        (["--cloud", "x", "--tests", "nothing-matches"], "select no testcase"),
+        (["--cloud", "x", "--date", "tomorrow"], "YYYY-MM-DD"),
+        (["--cloud", "x", "--scope", "nope"], "no such scope"),
+    ],
+)
+def test_usage_errors_exit_2(clouds: Callable[..., str], args: list[str], says: str) -> None:
+    code, _, err = run(*args)
+    assert code == 2
+    assert says in err
