@@ -83,3 +83,5 @@ class Check:
     info: TestcaseInfo
     needs: frozenset[str]
     decide: Callable[..., Outcome] = field(compare=False)
+    #: Active probes also get a live connection (`decide(snapshot, conn)`) and create resources.
+    active: bool = False

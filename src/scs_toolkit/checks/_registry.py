@@ -10,14 +10,21 @@ _CHECKS: dict[str, Check] = {}
 
 
 def testcase(
-    id: str, standard: str, description: str, remediation: str, needs: Iterable[str], severity: str = "error"
+    id: str,
+    standard: str,
+    description: str,
+    remediation: str,
+    needs: Iterable[str],
+    severity: str = "error",
+    active: bool = False,
 ) -> Callable[[Callable[..., Outcome]], Callable[..., Outcome]]:
-    """Register `decide(snapshot)` as the implementation of testcase `id`."""
+    """Register `decide(snapshot)` (active probes: `decide(snapshot, conn)`) as testcase `id`."""
 
     def register(decide: Callable[..., Outcome]) -> Callable[..., Outcome]:
         if id in _CHECKS:
             raise RuntimeError(f"testcase {id} registered twice")
-        _CHECKS[id] = Check(TestcaseInfo(id, standard, description, remediation, severity), frozenset(needs), decide)
+        info = TestcaseInfo(id, standard, description, remediation, severity)
+        _CHECKS[id] = Check(info, frozenset(needs), decide, active)
         return decide
 
     return register

@@ -84,6 +84,7 @@ def run_scope(
     argv: Iterable[str] = (),
     progress: Callable[[str, Outcome], None] | None = None,
     api_calls: Callable[[], int] | None = None,
+    conn: object = None,
 ) -> RunResult:
     """Collect the snapshot parts the selected checks need (once), then decide every testcase."""
     started = time.monotonic()
@@ -95,7 +96,7 @@ def run_scope(
     results: dict[str, TestcaseResult] = {}
     for tc in ids:
         begun = time.monotonic()
-        outcome = evaluate(snapshot, [tc])[tc]
+        outcome = evaluate(snapshot, [tc], conn)[tc]
         results[tc] = TestcaseResult(tc, outcome, time.monotonic() - begun)
         if progress is not None:
             progress(tc, outcome)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import openstack
 import pytest
 
@@ -23,9 +26,16 @@ def test_profile_fails_exactly_its_documented_testcases(profile: str) -> None:
     implemented = set(all_checks()) & (required_testcases() | documented)
     expected = documented & implemented
     with SimCloud(SimCloudOptions(profile=profile, seed=2, ssh=False)) as sim:
-        snapshot = collect_iaas(openstack.connect(**sim.connect_kwargs()))
-    assert dict(snapshot.errors) == {}
-    results = evaluate(snapshot, implemented)
+        conn = openstack.connect(**sim.connect_kwargs())
+        snapshot = collect_iaas(conn)
+        assert dict(snapshot.errors) == {}
+        results = evaluate(snapshot, implemented, conn)
+        leftovers = {
+            k: v
+            for k, v in httpx.get(f"{sim.url}/_sim/resources").json().items()
+            if k in ("volume", "backup", "secret", "server") and v
+        }
+    assert leftovers == {}  # active probes clean up after themselves
     failed = {tc for tc, outcome in results.items() if outcome.status is Status.FAIL}
     assert failed == expected
     assert all(outcome.status is Status.PASS for tc, outcome in results.items() if tc not in expected)
@@ -35,7 +45,35 @@ def test_cloud_faults_never_turn_into_fail() -> None:
     """Transient errors are retried; what still fails is ABORT, never a wrong FAIL."""
     faults = Faults(error_rate=0.3, error_status=503)
     with SimCloud(SimCloudOptions(profile="compliant", seed=3, ssh=False, faults=faults)) as sim:
-        snapshot = collect_iaas(openstack.connect(**sim.connect_kwargs()))
-    results = evaluate(snapshot, set(all_checks()) & required_testcases())
+        conn = openstack.connect(**sim.connect_kwargs())
+        snapshot = collect_iaas(conn)
+        results = evaluate(snapshot, set(all_checks()) & required_testcases(), conn)
     assert {o.status for o in results.values()} <= {Status.PASS, Status.ABORT}
     assert Status.PASS in {o.status for o in results.values()}
+
+
+def test_key_manager_probe_refuses_admins_and_catches_policy(tmp_path: Path) -> None:
+    with SimCloud(SimCloudOptions(profile="compliant", seed=5, ssh=False)) as sim:
+        admin = openstack.connect(**sim.connect_kwargs("admin"))
+        result = evaluate(collect_iaas(admin), ["scs-0116-permissions"], admin)["scs-0116-permissions"]
+        assert result.status is Status.ABORT and "ordinary member" in result.reason
+    profile = tmp_path / "no-creator.yaml"
+    profile.write_text(
+        "extends: compliant\ndescription: members may not use Barbican\nkey_manager: {member_is_creator: false}\n"
+    )
+    with SimCloud(SimCloudOptions(profile=str(profile), seed=5, ssh=False)) as sim:
+        conn = openstack.connect(**sim.connect_kwargs())
+        result = evaluate(collect_iaas(conn), ["scs-0116-permissions"], conn)["scs-0116-permissions"]
+        assert result.status is Status.FAIL and "403" in result.findings[0].message
+
+
+def test_s3_probe_fails_on_a_host_that_does_not_speak_s3(tmp_path: Path) -> None:
+    profile = tmp_path / "swift-only.yaml"
+    profile.write_text(
+        "extends: compliant\ndescription: Swift without S3\n"
+        "services: [identity, compute, image, volume, network, load-balancer, object-store, placement]\n"
+    )
+    with SimCloud(SimCloudOptions(profile=str(profile), seed=6, ssh=False)) as sim:
+        conn = openstack.connect(**sim.connect_kwargs())
+        result = evaluate(collect_iaas(conn), ["scs-0123-swift-s3"], conn)["scs-0123-swift-s3"]
+    assert result.status is Status.FAIL

@@ -280,7 +280,7 @@ def _backup_view(cloud: Cloud, backup: Record) -> Record:
 
 def _backups_enabled(cloud: Cloud) -> None:
     if not cloud.profile.get("volume", {}).get("backup", True):
-        raise ApiError(503, "Service cinder-backup could not be found.")
+        raise ApiError(404, "Service cinder-backup could not be found.")  # what Cinder answers
 
 
 @router.get(PREFIX + "/backups")
