@@ -95,6 +95,7 @@ def check(
             argv=sys.argv,
             progress=tick,
             api_calls=lambda: counter[0],
+            conn=conn,
         )
         progress.update(task, description=f"{cloud}: done")
         return cloud, result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from keystoneauth1 import exceptions as ksa_exceptions
 from openstack import exceptions as sdk_exceptions
@@ -37,3 +37,29 @@ def with_retries(
                 raise
             sleep(delay)
     return fetch()
+
+
+def wait_for_status(
+    fetch: Callable[[], Any],
+    wanted: str,
+    what: str,
+    timeout_s: float = 300.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
+    """Poll `fetch()` (with retries) until its `.status` is `wanted`; the APIs offer no events to wait on.
+
+    Raises RuntimeError for an error state and TimeoutError when `timeout_s` passes.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay = 0.2
+    while True:
+        resource = with_retries(fetch, sleep=sleep)
+        status = str(getattr(resource, "status", "") or "")
+        if status == wanted:
+            return resource
+        if status.lower().startswith("error"):
+            raise RuntimeError(f"{what} went to status {status}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} still {status} after {timeout_s:.0f} s")
+        sleep(delay)
+        delay = min(delay * 1.5, 5.0)

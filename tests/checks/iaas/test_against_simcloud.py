@@ -25,7 +25,7 @@ def test_profile_fails_exactly_its_documented_testcases(profile: str) -> None:
     documented = set(simcloud.load_profile(profile).get("expected_failures") or {})
     implemented = set(all_checks()) & (required_testcases() | documented)
     expected = documented & implemented
-    with SimCloud(SimCloudOptions(profile=profile, seed=2, ssh=False)) as sim:
+    with SimCloud(SimCloudOptions(profile=profile, seed=2)) as sim:
         conn = openstack.connect(**sim.connect_kwargs())
         snapshot = collect_iaas(conn)
         assert dict(snapshot.errors) == {}
@@ -37,14 +37,15 @@ def test_profile_fails_exactly_its_documented_testcases(profile: str) -> None:
         }
     assert leftovers == {}  # active probes clean up after themselves
     failed = {tc for tc, outcome in results.items() if outcome.status is Status.FAIL}
-    assert failed == expected
-    assert all(outcome.status is Status.PASS for tc, outcome in results.items() if tc not in expected)
+    assert failed == expected, {tc: results[tc].reason for tc in failed ^ expected if tc in results}
+    others = {tc: o for tc, o in results.items() if tc not in expected and o.status is not Status.PASS}
+    assert others == {}, {tc: (o.status, o.reason) for tc, o in others.items()}
 
 
 def test_cloud_faults_never_turn_into_fail() -> None:
     """Transient errors are retried; what still fails is ABORT, never a wrong FAIL."""
     faults = Faults(error_rate=0.3, error_status=503)
-    with SimCloud(SimCloudOptions(profile="compliant", seed=3, ssh=False, faults=faults)) as sim:
+    with SimCloud(SimCloudOptions(profile="compliant", seed=3, faults=faults)) as sim:
         conn = openstack.connect(**sim.connect_kwargs())
         snapshot = collect_iaas(conn)
         results = evaluate(snapshot, set(all_checks()) & required_testcases(), conn)

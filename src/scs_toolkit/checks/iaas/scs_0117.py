@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from openstack import exceptions
 
 from ...collect import IaasSnapshot
-from ...collect._retry import transient, with_retries
+from ...collect._retry import transient, wait_for_status, with_retries
 from .._model import Finding, Outcome
 from .._registry import testcase
 
 PREFIX = "scs-test-"
-WAIT_S = 120.0
-
-
-def _wait(fetch: Any, wanted: str, what: str) -> Any:
-    """Poll with backoff (the API offers no events) until `wanted` or an error state."""
-    deadline = time.monotonic() + WAIT_S
-    delay = 0.2
-    while True:
-        resource = with_retries(fetch)
-        if resource.status == wanted:
-            return resource
-        if resource.status.startswith("error"):
-            raise RuntimeError(f"{what} went to status {resource.status}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} still {resource.status} after {WAIT_S:.0f} s")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 5.0)
 
 
 def cleanup(conn: Any) -> None:
@@ -46,7 +28,7 @@ def cleanup(conn: Any) -> None:
 def _settle_and_delete(resource_id: str, get: Any, delete: Any, what: str) -> None:
     resource = with_retries(lambda: get(resource_id))
     if resource.status not in ("available", "error"):
-        _wait(lambda: get(resource_id), "available", what)
+        wait_for_status(lambda: get(resource_id), "available", what)
     with_retries(lambda: delete(resource_id, ignore_missing=True))
 
 
@@ -64,11 +46,11 @@ def backup(snapshot: IaasSnapshot, conn: Any) -> Outcome:
         cleanup(conn)
         try:
             volume = with_retries(lambda: storage.create_volume(name=f"{PREFIX}volume", size=1))
-            _wait(lambda: storage.get_volume(volume.id), "available", "volume")
+            wait_for_status(lambda: storage.get_volume(volume.id), "available", "volume")
             made = with_retries(lambda: storage.create_backup(name=f"{PREFIX}volume-backup", volume_id=volume.id))
-            _wait(lambda: storage.get_backup(made.id), "available", "backup")
+            wait_for_status(lambda: storage.get_backup(made.id), "available", "backup")
             restored = with_retries(lambda: storage.restore_backup(made, name=f"{PREFIX}restored-backup"))
-            _wait(lambda: storage.get_volume(restored["volume_id"]), "available", "restored volume")
+            wait_for_status(lambda: storage.get_volume(restored["volume_id"]), "available", "restored volume")
         finally:
             cleanup(conn)
     except exceptions.HttpException as error:
