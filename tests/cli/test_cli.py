@@ -223,6 +223,11 @@ def test_demo_runs_on_embedded_defaults() -> None:
 
 COMMANDS = [
     ["check"],
+    ["report"],
+    ["report", "sign"],
+    ["report", "verify"],
+    ["report", "upload"],
+    ["report", "show"],
     ["simcloud"],
     ["simcloud", "serve"],
     ["simcloud", "clouds-yaml"],

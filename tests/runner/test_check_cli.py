@@ -97,3 +97,20 @@ def test_usage_errors_exit_2(clouds: Callable[..., str], args: list[str], says: 
     code, _, err = run(*args)
     assert code == 2
     assert says in err
+
+
+def test_check_signs_the_saved_report(clouds: Callable[..., str], tmp_path: Path) -> None:
+    import subprocess
+
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    cloud = clouds("good", "compliant")
+    report = tmp_path / "report.yaml"
+    code, _, err = run("--cloud", cloud, "--tests", "scs-0123", "-o", str(report), "--sign", str(key))
+    assert code == 0, err
+    verified = runner.invoke(app, ["report", "verify", str(report), "--public-key", f"{key}.pub"])
+    assert verified.exit_code == 0
+    code, _, err = run("--cloud", cloud, "--sign", str(key))
+    assert code == 2 and "need -o REPORT" in err
+    code, _, err = run("--cloud", cloud, "-o", str(report), "--upload", "http://127.0.0.1:9/reports")
+    assert code == 2 and "needs --sign" in err

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from . import check, demo, flavor, scope, simcloud
+from . import check, demo, flavor, report, scope, simcloud
 
 app = typer.Typer(
     name="scs",
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.add_typer(flavor.app, name="flavor")
 app.add_typer(scope.app, name="scope")
 app.add_typer(simcloud.app, name="simcloud")
+app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo)
 app.command("check")(check.check)
 

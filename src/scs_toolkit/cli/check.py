@@ -40,12 +40,19 @@ def check(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report (YAML, or JSON for *.json)."),
     output_format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f", help="Output on stdout."),
     workers: int = typer.Option(4, "--workers", help="Clouds checked in parallel."),
+    sign_key: Optional[Path] = typer.Option(None, "--sign", help="Sign the report with this ed25519 key (needs -o)."),
+    upload_url: Optional[str] = typer.Option(None, "--upload", help="Upload the signed report to this monitor URL."),
+    token_file: Optional[Path] = typer.Option(None, "--token-file", help="Basic credentials for --upload."),
 ) -> None:
     """Check clouds against a certificate scope. Exit 0: effective versions pass; 1: a required testcase fails;
     2: usage error, or ABORT/MISSING prevents a verdict."""
     from ..reports import report_document, to_json, to_yaml
     from ..runner import SelectionError, select
 
+    if (sign_key or upload_url) and output is None:
+        raise fail("--sign and --upload need -o REPORT: the report is always saved before it is signed or sent")
+    if upload_url and not (sign_key and token_file):
+        raise fail("--upload needs --sign KEY and --token-file F")
     scope = load(scope_ref)
     on = parse_date(date)
     section_list = [s.strip() for s in sections.split(",")] if sections else None
@@ -114,6 +121,12 @@ def check(
             _print_table(result)
     if output is not None and documents:
         _write_report(output, documents, to_json, to_yaml)
+        if sign_key is not None:
+            from .report import sign_file
+
+            stderr.print(f"signature written to {escape(str(sign_file(output, sign_key)))}")
+        if upload_url and token_file:
+            exit_code = max(exit_code, _upload(output, upload_url, token_file))
     if output_format is CheckFormat.json:
         sys.stdout.write(to_json(documents[0] if len(documents) == 1 else documents) + "\n")  # type: ignore[arg-type]
     elif output_format is CheckFormat.yaml:
@@ -121,6 +134,27 @@ def check(
     elif output_format is CheckFormat.junit:
         sys.stdout.write(_junit(documents) + "\n")
     raise typer.Exit(exit_code)
+
+
+def _upload(report: Path, url: str, token_file: Path) -> int:
+    from ..reports import UploadError, upload
+
+    content_type = "application/x-signed-json" if report.suffix == ".json" else "application/x-signed-yaml"
+    try:
+        upload(
+            url,
+            report.with_name(report.name + ".sig").read_text(),
+            report.read_bytes(),
+            token_file.read_text(),
+            content_type,
+        )
+    except (UploadError, OSError) as error:
+        stderr.print(
+            f"[bold red]error:[/] upload failed: {escape(str(error))} (the report is saved at {escape(str(report))})"
+        )
+        return 2
+    stderr.print(f"report uploaded to {escape(url)}")
+    return 0
 
 
 def _connect(cloud: str) -> Any:
