@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 
 from .. import __version__
@@ -94,12 +95,24 @@ def run_scope(
     needed = set().union(*(checks[tc].needs for tc in ids if tc in checks))
     snapshot = collect(needed)
     results: dict[str, TestcaseResult] = {}
-    for tc in ids:
+
+    def decide(tc: str) -> TestcaseResult:
         begun = time.monotonic()
         outcome = evaluate(snapshot, [tc], conn)[tc]
-        results[tc] = TestcaseResult(tc, outcome, time.monotonic() - begun)
         if progress is not None:
             progress(tc, outcome)
+        return TestcaseResult(tc, outcome, time.monotonic() - begun)
+
+    # snapshot checks take microseconds; active probes wait on the cloud, so they run side by side
+    active = [tc for tc in ids if tc in checks and checks[tc].active]
+    with ThreadPoolExecutor(max_workers=max(1, len(active))) as pool:
+        running = {tc: pool.submit(decide, tc) for tc in active}
+        for tc in ids:
+            if tc not in running:
+                results[tc] = decide(tc)
+        for tc, future in running.items():
+            results[tc] = future.result()
+    results = {tc: results[tc] for tc in ids}
     partial = set(ids) if (tests or sections) else None
     verdicts = tuple(verdict(v, results, scope, on, partial) for v in versions)
     return RunResult(

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import functools
 import re
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -63,10 +64,14 @@ def canonical_image(images: tuple[Image, ...]) -> Image | None:
     return max(candidates, key=rank) if candidates else None
 
 
+_LOCK = threading.Lock()  # both testcases may run at once: only one of them boots the VM
+
+
 def _vm_output(snapshot: IaasSnapshot, conn: Any) -> VmOutput:
-    if conn not in _RUNS:
-        _RUNS[conn] = _boot_and_probe(snapshot, conn)
-    return _RUNS[conn]
+    with _LOCK:
+        if conn not in _RUNS:
+            _RUNS[conn] = _boot_and_probe(snapshot, conn)
+        return _RUNS[conn]
 
 
 def _boot_and_probe(snapshot: IaasSnapshot, conn: Any) -> VmOutput:
