@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -10,6 +11,7 @@ from keystoneauth1 import exceptions as ksa_exceptions
 from openstack import exceptions as sdk_exceptions
 
 T = TypeVar("T")
+_SERVER_ERROR_BODY = re.compile(r"""["']code["']\s*:\s*(5\d\d|429)\b|HTTP (5\d\d|429)\b""")
 DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
@@ -20,6 +22,8 @@ def transient(error: BaseException) -> bool:
         return error.http_status is not None and (error.http_status >= 500 or error.http_status == 429)
     if isinstance(error, (ksa_exceptions.ConnectionError, ksa_exceptions.ConnectTimeout, ConnectionError)):
         return True
+    if isinstance(error, ksa_exceptions.DiscoveryFailure) and _SERVER_ERROR_BODY.search(str(error)):
+        return True  # discovery got an error document (e.g. a 503 body) instead of version data
     # keystoneauth wraps a failed discovery request (e.g. a 503) in DiscoveryFailure: look at the cause
     cause = error.__cause__ or error.__context__
     return cause is not None and cause is not error and transient(cause)

@@ -38,7 +38,9 @@ def test_profile_fails_exactly_its_documented_testcases(profile: str) -> None:
     assert leftovers == {}  # active probes clean up after themselves
     failed = {tc for tc, outcome in results.items() if outcome.status is Status.FAIL}
     assert failed == expected, {tc: results[tc].reason for tc in failed ^ expected if tc in results}
-    others = {tc: o for tc, o in results.items() if tc not in expected and o.status is not Status.PASS}
+    # under injected faults a probe may give up (ABORT) after its retries; it must never FAIL
+    tolerated = {Status.PASS, Status.ABORT} if simcloud.load_profile(profile).get("faults") else {Status.PASS}
+    others = {tc: o for tc, o in results.items() if tc not in expected and o.status not in tolerated}
     assert others == {}, {tc: (o.status, o.reason) for tc, o in others.items()}
 
 

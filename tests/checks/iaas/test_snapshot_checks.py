@@ -191,6 +191,8 @@ def test_retry_only_transient_errors() -> None:
     assert not transient(sdk.HttpException(http_status=403))
     assert not transient(sdk.ResourceNotFound())
     assert transient(ksa.ConnectFailure())
+    assert transient(ksa.DiscoveryFailure('Invalid Response - Bad version data returned: {"code":503,"title":"x"}'))
+    assert not transient(ksa.DiscoveryFailure("Could not find versioned identity endpoints"))
     calls: list[int] = []
     sleeps: list[float] = []
 
