@@ -31,6 +31,7 @@ BOOT_TIMEOUT_S = 300.0
 SSH_TIMEOUT_S = 180.0
 ENTROPY = "cat /proc/sys/kernel/random/entropy_avail"
 FIPS = "cat /dev/random | rngtest -c 1000"
+RNGD = "sudo systemctl status rngd"
 USER_DATA = "#cloud-config\npackages:\n  - rng-tools5\n"
 _FAILURES = re.compile(r"failures:\s(\d+)")
 
@@ -40,6 +41,7 @@ class VmOutput:
     image: str
     entropy: str | None = None
     fips: str | None = None
+    rngd: int | None = None  # exit status of `systemctl status rngd`
     error: str | None = None
 
 
@@ -89,8 +91,8 @@ def _boot_and_probe(snapshot: IaasSnapshot, conn: Any) -> VmOutput:
         keypair = with_retries(lambda: conn.compute.create_keypair(name=f"{PREFIX}key", public_key=public))
         created.append(("keypair", keypair))
         address, port = _boot(conn, image, flavor.id, created)
-        entropy, fips = asyncio.run(_ssh(address, port, key))
-        return VmOutput(image.name, entropy=entropy, fips=fips)
+        entropy, fips, rngd = asyncio.run(_ssh(address, port, key))
+        return VmOutput(image.name, entropy=entropy, fips=fips, rngd=rngd)
     except Exception as error:  # any failure here means no verdict for either testcase
         return VmOutput(image.name, error=f"{type(error).__name__}: {error}")
     finally:
@@ -154,7 +156,7 @@ def _boot(conn: Any, image: Image, flavor_id: str, created: list[tuple[str, Any]
     return fip.floating_ip_address, int((server.metadata or {}).get("sim:ssh_port", 22))
 
 
-async def _ssh(address: str, port: int, key: asyncssh.SSHKey) -> tuple[str, str]:
+async def _ssh(address: str, port: int, key: asyncssh.SSHKey) -> tuple[str, str, int]:
     """Log in as soon as the guest accepts (retrying while it boots) and run the two commands."""
     deadline = time.monotonic() + SSH_TIMEOUT_S
     delay = 0.5
@@ -166,7 +168,8 @@ async def _ssh(address: str, port: int, key: asyncssh.SSHKey) -> tuple[str, str]
                 ) as connection:
                     entropy = await connection.run(ENTROPY, timeout=60)
                     fips = await connection.run(FIPS, timeout=120)
-                    return str(entropy.stdout), str(fips.stdout) + str(fips.stderr)
+                    rngd = await connection.run(RNGD, timeout=60)
+                    return str(entropy.stdout), str(fips.stdout) + str(fips.stderr), int(rngd.exit_status or 0)
             except asyncssh.PermissionDenied:
                 continue  # wrong user name for this image: try the next
             except (TimeoutError, OSError, asyncssh.Error):
@@ -242,4 +245,70 @@ def fips_test(snapshot: IaasSnapshot, conn: Any) -> Outcome:
         f"{failures} FIPS 140-2 failures in 1000 blocks",
         [Finding(output.image, "FIPS 140-2 failures", "<= 5", str(failures))],
         "Give guests a better random source (virtio-rng, RDRAND/RDSEED).",
+    )
+
+
+@testcase(
+    "scs-0101-rngd",
+    "scs-0101-v1",
+    "The service `rngd` is present on a sample VM.",
+    "Install rng-tools in the images (recommended by scs-0101 v1.0).",
+    needs=["images", "flavors"],
+    severity="warning",
+    active=True,
+)
+def rngd(snapshot: IaasSnapshot, conn: Any) -> Outcome:
+    output = _vm_output(snapshot, conn)
+    if output.error or output.rngd is None:
+        return Outcome.aborted(f"could not probe a VM: {output.error}")
+    if output.rngd == 0:
+        return Outcome.passed(f"rngd runs on {output.image}")
+    return Outcome.failed(
+        "rngd is not running",
+        [Finding(output.image, "systemctl status rngd", "0", str(output.rngd))],
+        "Install and enable rng-tools in the images.",
+    )
+
+
+@testcase(
+    "scs-0101-flavor-property",
+    "scs-0101-v1",
+    "Each flavor has the extra spec `hw_rng:allowed=True`.",
+    "Set `hw_rng:allowed=True` on all flavors.",
+    needs=["flavors"],
+    severity="warning",
+)
+def flavor_property(snapshot: IaasSnapshot) -> Outcome:
+    findings = [
+        Finding(f.name, "hw_rng:allowed is not True", "True", str(f.extra_specs.get("hw_rng:allowed")))
+        for f in snapshot.flavors or ()
+        if str(f.extra_specs.get("hw_rng:allowed", "")).lower() != "true"
+    ]
+    return Outcome.from_findings(
+        findings,
+        "all flavors allow a virtio RNG",
+        "flavors without hw_rng:allowed=True",
+        "openstack flavor set --property hw_rng:allowed=True FLAVOR",
+    )
+
+
+@testcase(
+    "scs-0101-image-property",
+    "scs-0101-v1",
+    "Each public image has the property `hw_rng_model=virtio`.",
+    "Set `hw_rng_model=virtio` on the public images.",
+    needs=["images"],
+    severity="warning",
+)
+def image_property(snapshot: IaasSnapshot) -> Outcome:
+    findings = [
+        Finding(i.name, "hw_rng_model is not virtio", "virtio", str(i.properties.get("hw_rng_model")))
+        for i in snapshot.images or ()
+        if i.visibility in ("public", "community") and i.properties.get("hw_rng_model") != "virtio"
+    ]
+    return Outcome.from_findings(
+        findings,
+        "all public images use a virtio RNG",
+        "images without hw_rng_model=virtio",
+        "openstack image set --property hw_rng_model=virtio IMAGE",
     )
