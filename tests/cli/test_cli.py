@@ -223,6 +223,8 @@ def test_demo_runs_on_embedded_defaults() -> None:
 
 COMMANDS = [
     ["check"],
+    ["iam"],
+    ["iam", "domain-manager"],
     ["report"],
     ["report", "sign"],
     ["report", "verify"],

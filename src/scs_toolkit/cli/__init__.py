@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from . import check, demo, flavor, report, scope, simcloud
+from . import check, demo, flavor, iam, report, scope, simcloud
 
 app = typer.Typer(
     name="scs",
@@ -20,6 +20,7 @@ app.add_typer(flavor.app, name="flavor")
 app.add_typer(scope.app, name="scope")
 app.add_typer(simcloud.app, name="simcloud")
 app.add_typer(report.app, name="report")
+app.add_typer(iam.app, name="iam")
 app.command("demo")(demo.demo)
 app.command("check")(check.check)
 
