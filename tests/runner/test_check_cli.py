@@ -114,3 +114,47 @@ def test_check_signs_the_saved_report(clouds: Callable[..., str], tmp_path: Path
     assert code == 2 and "need -o REPORT" in err
     code, _, err = run("--cloud", cloud, "-o", str(report), "--upload", "http://127.0.0.1:9/reports")
     assert code == 2 and "needs --sign" in err
+
+
+def test_ctrl_c_stops_promptly_and_leaves_nothing(tmp_path: Path) -> None:
+    """SIGINT while the VM probe waits for a slow boot: exit 130, every probe resource removed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from scs_toolkit.simcloud import SimCloud, SimCloudOptions
+
+    with SimCloud(SimCloudOptions(profile="compliant", seed=10)) as sim:
+        # only servers boot slowly: a volume that is still being created must be waited for before deletion
+        httpx.patch(f"{sim.url}/_sim/faults", json={"services": {"compute": {"build_delay_s": 120}}})
+        clouds_file = tmp_path / "clouds.yaml"
+        write_clouds_yaml(clouds_file, sim.clouds_yaml("slow"))
+        env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(clouds_file)}
+        scs = Path(sys.executable).parent / "scs"
+        process = subprocess.Popen(
+            [str(scs), "check", "--cloud", "slow"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{sim.url}/_sim/resources").json()["server"] == 0:  # the probe's VM is building
+            assert time.monotonic() < deadline, "the VM probe never started"
+            time.sleep(0.2)
+        interrupted = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=90)
+        assert process.returncode == 130, err
+        assert time.monotonic() - interrupted < 60  # did not wait for the 120 s boot
+        assert "removing the resources" in err
+        left = httpx.get(f"{sim.url}/_sim/resources").json()
+        assert {k: left[k] for k in ("server", "floating_ip", "router", "keypair", "volume", "backup", "secret")} == {
+            "server": 0,
+            "floating_ip": 0,
+            "router": 0,
+            "keypair": 0,
+            "volume": 0,
+            "backup": 0,
+            "secret": 0,
+        }

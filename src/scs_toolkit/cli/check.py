@@ -108,7 +108,15 @@ def check(
         return cloud, result
 
     with progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        outcomes = list(pool.map(one, clouds))
+        try:
+            outcomes = list(pool.map(one, clouds))
+        except KeyboardInterrupt:
+            from ..collect._retry import CANCEL
+
+            CANCEL.set()  # probes stop waiting and remove what they created
+            stderr.print("interrupted: removing the resources the probes created, then stopping")
+            pool.shutdown(wait=True)
+            raise typer.Exit(130) from None
     documents, exit_code = [], 0
     for cloud, result in outcomes:
         if isinstance(result, str):

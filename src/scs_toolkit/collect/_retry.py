@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -11,6 +12,14 @@ from keystoneauth1 import exceptions as ksa_exceptions
 from openstack import exceptions as sdk_exceptions
 
 T = TypeVar("T")
+#: Set when the user interrupts a run (Ctrl-C): waits stop early so that probes clean up and end.
+CANCEL = threading.Event()
+
+
+class Cancelled(Exception):
+    """The run was interrupted; raised by waits so that probes go straight to their clean-up."""
+
+
 _SERVER_ERROR_BODY = re.compile(r"""["']code["']\s*:\s*(5\d\d|429)\b|HTTP (5\d\d|429)\b""")
 DELAYS = (0.5, 1.0, 2.0, 4.0)
 
@@ -49,6 +58,7 @@ def wait_for_status(
     what: str,
     timeout_s: float = 300.0,
     sleep: Callable[[float], None] = time.sleep,
+    cancellable: bool = True,
 ) -> Any:
     """Poll `fetch()` (with retries) until its `.status` is `wanted`; the APIs offer no events to wait on.
 
@@ -65,5 +75,7 @@ def wait_for_status(
             raise RuntimeError(f"{what} went to status {status}")
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} still {status} after {timeout_s:.0f} s")
+        if cancellable and CANCEL.is_set():
+            raise Cancelled(f"interrupted while waiting for {what}")
         sleep(delay)
         delay = min(delay * 1.5, 5.0)

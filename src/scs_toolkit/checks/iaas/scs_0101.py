@@ -22,7 +22,7 @@ import asyncssh
 from openstack import exceptions
 
 from ...collect import IaasSnapshot, Image
-from ...collect._retry import wait_for_status, with_retries
+from ...collect._retry import CANCEL, Cancelled, wait_for_status, with_retries
 from .._model import Finding, Outcome
 from .._registry import testcase
 
@@ -176,6 +176,8 @@ async def _ssh(address: str, port: int, key: asyncssh.SSHKey) -> tuple[str, str,
                 break
         if time.monotonic() > deadline:
             raise TimeoutError(f"could not log in to {address}:{port} within {SSH_TIMEOUT_S:.0f} s")
+        if CANCEL.is_set():
+            raise Cancelled("interrupted while waiting for SSH")
         await asyncio.sleep(delay)
         delay = min(delay * 1.5, 10)
 

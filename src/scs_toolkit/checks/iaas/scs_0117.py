@@ -28,7 +28,7 @@ def cleanup(conn: Any) -> None:
 def _settle_and_delete(resource_id: str, get: Any, delete: Any, what: str) -> None:
     resource = with_retries(lambda: get(resource_id))
     if resource.status not in ("available", "error"):
-        wait_for_status(lambda: get(resource_id), "available", what)
+        wait_for_status(lambda: get(resource_id), "available", what, cancellable=False)  # clean-up always finishes
     with_retries(lambda: delete(resource_id, ignore_missing=True))
 
 
