@@ -53,6 +53,9 @@ def check(
         raise fail("--sign and --upload need -o REPORT: the report is always saved before it is signed or sent")
     if upload_url and not (sign_key and token_file):
         raise fail("--upload needs --sign KEY and --token-file F")
+    from ..collect._retry import CANCEL
+
+    CANCEL.clear()  # a fresh run (the flag is process-wide)
     scope = load(scope_ref)
     on = parse_date(date)
     section_list = [s.strip() for s in sections.split(",")] if sections else None
@@ -111,8 +114,6 @@ def check(
         try:
             outcomes = list(pool.map(one, clouds))
         except KeyboardInterrupt:
-            from ..collect._retry import CANCEL
-
             CANCEL.set()  # probes stop waiting and remove what they created
             stderr.print("interrupted: removing the resources the probes created, then stopping")
             pool.shutdown(wait=True)
