@@ -160,6 +160,13 @@ async def delete_secret(request: Request, secret_id: str) -> Response:
     return no_content()
 
 
+def _container(cloud: Cloud, token: Token, container_id: str) -> Record:
+    container = cloud.store.find("kmcontainer", id=container_id)
+    if container is None or container["project_id"] != token.project_id:
+        raise ApiError(404, "Container not found.")
+    return container
+
+
 @router.get(PREFIX + "/containers")
 async def list_containers(request: Request) -> Response:
     cloud = cloud_of(request)
@@ -208,9 +215,7 @@ async def get_container(request: Request, container_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     _allowed(cloud, token)
-    container = cloud.store.find("kmcontainer", id=container_id)
-    if container is None or container["project_id"] != token.project_id:
-        raise ApiError(404, "Container not found.")
+    container = _container(cloud, token, container_id)
     return respond(
         {
             **project_view(container, hidden=("project_id", "id")),
@@ -224,8 +229,6 @@ async def delete_container(request: Request, container_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     _allowed(cloud, token)
-    container = cloud.store.find("kmcontainer", id=container_id)
-    if container is None or container["project_id"] != token.project_id:
-        raise ApiError(404, "Container not found.")
+    container = _container(cloud, token, container_id)
     cloud.store.delete("kmcontainer", container_id)
     return no_content()
