@@ -229,6 +229,6 @@ async def delete_container(request: Request, container_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     _allowed(cloud, token)
-    container = _container(cloud, token, container_id)
+    _container(cloud, token, container_id)  # 404 unless it is ours
     cloud.store.delete("kmcontainer", container_id)
     return no_content()
