@@ -223,6 +223,8 @@ def test_demo_runs_on_embedded_defaults() -> None:
 
 COMMANDS = [
     ["check"],
+    ["monitor"],
+    ["monitor", "serve"],
     ["iam"],
     ["iam", "domain-manager"],
     ["report"],

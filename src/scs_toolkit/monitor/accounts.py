@@ -1,0 +1,111 @@
+"""Accounts from a YAML file in the SCS bootstrap format, synchronized into the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from argon2 import PasswordHasher
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .db import Account, ApiKey, Delegation, PublicKey
+
+ROLES = {"read_any": 1, "append_any": 2, "admin": 4, "approve": 8}
+_HASHER = PasswordHasher()
+
+
+class AccountsError(ValueError):
+    """The accounts file is malformed; the message names the entry and key."""
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    subject: str
+    roles: int = 0
+    group: str | None = None
+    delegates: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = ()  # argon2 hashes, never plain secrets
+    keys: tuple[tuple[str, str, str], ...] = ()  # (name, type, key)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def hash_api_key(secret: str) -> str:
+    return _HASHER.hash(secret)
+
+
+def verify_api_key(secret: str, hashes: list[str]) -> bool:
+    """True if `secret` matches any hash; checks every hash (no early exit) to give away less timing."""
+    matched = False
+    for stored in hashes:
+        try:
+            matched = _HASHER.verify(stored, secret) or matched
+        except Exception:  # wrong secret or a hash format we cannot read
+            continue
+    return matched
+
+
+def load_accounts(path: Path) -> list[AccountSpec]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise AccountsError(f"{path}: cannot read accounts: {error}") from None
+    specs = []
+    for index, entry in enumerate(document.get("accounts") or []):
+        where = f"{path}: accounts[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("subject"), str):
+            raise AccountsError(f"{where}: `subject` (a string) is required")
+        unknown = set(entry.get("roles") or []) - set(ROLES)
+        if unknown:
+            raise AccountsError(
+                f"{where}.roles: unknown role(s) {', '.join(sorted(unknown))}; known: {', '.join(ROLES)}"
+            )
+        keys = []
+        for key in entry.get("keys") or []:
+            if not {"public_key", "public_key_type", "public_key_name"} <= set(key):
+                raise AccountsError(f"{where}.keys: need public_key, public_key_type and public_key_name")
+            keys.append((str(key["public_key_name"]), str(key["public_key_type"]), str(key["public_key"])))
+        for api_key in entry.get("api_keys") or []:
+            if not str(api_key).startswith("$argon2"):
+                raise AccountsError(f"{where}.api_keys: only argon2 hashes are accepted, never plain keys")
+        meta = {k: entry.get(k) for k in ("display_name", "description", "operator", "layer", "healthmon_url")}
+        specs.append(
+            AccountSpec(
+                entry["subject"],
+                sum(ROLES[r] for r in entry.get("roles") or []),
+                entry.get("group"),
+                tuple(entry.get("delegates") or []),
+                tuple(entry.get("api_keys") or []),
+                tuple(keys),
+                meta,
+            )
+        )
+    return specs
+
+
+def sync_accounts(session: Session, specs: list[AccountSpec]) -> None:
+    """Make the accounts table equal to `specs` (reports and results stay; they are keyed by subject)."""
+    if not specs:
+        return
+    by_subject = {a.subject: a for a in session.scalars(select(Account))}
+    for spec in specs:
+        account = by_subject.get(spec.subject) or Account(subject=spec.subject)
+        account.roles, account.group = spec.roles, spec.group
+        for key, value in spec.meta.items():
+            setattr(account, key, value)
+        account.api_keys = [ApiKey(hash=h) for h in spec.api_keys]
+        account.public_keys = [PublicKey(name=n, key_type=t, key=k) for n, t, k in spec.keys]
+        session.add(account)
+        by_subject[spec.subject] = account
+    session.flush()
+    wanted = {s.subject for s in specs}
+    for subject, account in list(by_subject.items()):
+        if subject not in wanted:
+            session.delete(account)
+    session.execute(delete(Delegation))
+    for spec in specs:
+        for delegate in spec.delegates:
+            if delegate in by_subject and delegate in wanted:
+                session.add(Delegation(principal_id=by_subject[spec.subject].id, delegate_id=by_subject[delegate].id))

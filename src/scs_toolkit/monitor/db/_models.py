@@ -1,0 +1,88 @@
+"""Tables of the monitor. Results are indexed by (subject, scope, testcase, checked_at) so that the
+status of a subject is a range query, not a scan of the whole history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Account(Base):
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(128), unique=True)
+    roles: Mapped[int] = mapped_column(Integer, default=0)
+    group: Mapped[str | None] = mapped_column(String(128))
+    display_name: Mapped[str | None] = mapped_column(String(256))
+    description: Mapped[str | None] = mapped_column(Text)
+    operator: Mapped[str | None] = mapped_column(String(256))
+    layer: Mapped[str | None] = mapped_column(String(16))
+    healthmon_url: Mapped[str | None] = mapped_column(String(512))
+    api_keys: Mapped[list[ApiKey]] = relationship(cascade="all, delete-orphan", back_populates="account")
+    public_keys: Mapped[list[PublicKey]] = relationship(cascade="all, delete-orphan", back_populates="account")
+
+
+class ApiKey(Base):
+    __tablename__ = "apikey"
+    __table_args__ = (UniqueConstraint("account_id", "hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    hash: Mapped[str] = mapped_column(String(256))
+    account: Mapped[Account] = relationship(back_populates="api_keys")
+
+
+class PublicKey(Base):
+    __tablename__ = "publickey"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    key_type: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(Text)
+    account: Mapped[Account] = relationship(back_populates="public_keys")
+
+
+class Delegation(Base):
+    """`delegate` may upload reports for `principal`."""
+
+    __tablename__ = "delegation"
+    __table_args__ = (UniqueConstraint("principal_id", "delegate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+
+
+class Report(Base):
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(String(128), index=True)
+    scope_uuid: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+    uploader: Mapped[str] = mapped_column(String(128))
+    data: Mapped[str] = mapped_column(Text)
+
+
+class Result(Base):
+    __tablename__ = "result"
+    __table_args__ = (Index("ix_result_lookup", "subject", "scope_uuid", "testcase", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(128))
+    scope_uuid: Mapped[str] = mapped_column(String(64))
+    testcase: Mapped[str] = mapped_column(String(128))
+    value: Mapped[int] = mapped_column(Integer)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
