@@ -24,9 +24,12 @@ from scs_toolkit.reports import load_private_key, sign
 IAAS = "50393e6f-2ae1-4c5c-a62c-3b75f2abef3f"
 
 
-def database_url(tmp_path: Path) -> str:
-    """SQLite by default; CI also runs these tests on PostgreSQL (SCS_TEST_DATABASE_URL)."""
-    return os.environ.get("SCS_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'monitor.db'}"
+DATABASES = ["sqlite", *(["postgresql"] if os.environ.get("SCS_TEST_DATABASE_URL") else [])]
+
+
+def database_url(kind: str, tmp_path: Path) -> str:
+    """A fresh SQLite file, or the PostgreSQL that CI starts (SCS_TEST_DATABASE_URL)."""
+    return os.environ["SCS_TEST_DATABASE_URL"] if kind == "postgresql" else f"sqlite:///{tmp_path / 'monitor.db'}"
 
 
 def keypair(tmp_path: Path, name: str) -> tuple[Path, str]:
@@ -35,9 +38,9 @@ def keypair(tmp_path: Path, name: str) -> tuple[Path, str]:
     return key, key.with_suffix(".pub").read_text()
 
 
-@pytest.fixture
-def monitor(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    url = database_url(tmp_path)
+@pytest.fixture(params=DATABASES)
+def monitor(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    url = database_url(request.param, tmp_path)
     migrate(url)
     database = Database(url)
     key_a, pub_a = keypair(tmp_path, "a")

@@ -95,6 +95,10 @@ def sync_accounts(session: Session, specs: list[AccountSpec]) -> None:
         account.roles, account.group = spec.roles, spec.group
         for key, value in spec.meta.items():
             setattr(account, key, value)
+        if account.id is not None:  # replacing keys: remove the old rows first (unique per account)
+            account.api_keys.clear()
+            account.public_keys.clear()
+            session.flush()
         account.api_keys = [ApiKey(hash=h) for h in spec.api_keys]
         account.public_keys = [PublicKey(name=n, key_type=t, key=k) for n, t, k in spec.keys]
         session.add(account)
