@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from .. import standards
 from ..reports import SignatureError, load_public_key, verify
+from . import views
 from .accounts import ROLES, verify_api_key
 from .db import Account, Database, Delegation, Report, Result
 from .services.evaluation import StoredResult, evaluate_scope
@@ -169,6 +170,23 @@ def create_app(database: Database) -> FastAPI:
             raise HTTPException(409, "a report of this upload is already present") from None
         return {"reports": stored}
 
+    def evaluate(db: Session, subject: str, scope: standards.Scope, moment: dt.datetime) -> Any:
+        rows = db.execute(
+            select(Result.testcase, Result.value, Result.checked_at, Report.uuid)
+            .join(Report, Report.id == Result.report_id)
+            .where(
+                Result.subject == subject,
+                Result.scope_uuid == scope.uuid,
+                Result.checked_at <= moment,
+                Result.checked_at > moment - dt.timedelta(days=800),
+            )
+        )
+        return evaluate_scope(scope, [StoredResult(t, v, c, u) for t, v, c, u in rows], moment)
+
+    def subjects(db: Session) -> list[str]:
+        named = set(db.scalars(select(Account.subject))) | set(db.scalars(select(Report.subject)))
+        return sorted(named)
+
     @app.get("/status")
     def status(
         db: Annotated[Session, Depends(session)],
@@ -180,24 +198,14 @@ def create_app(database: Database) -> FastAPI:
         if loaded is None:
             raise HTTPException(404, f"unknown scope {scope}")
         moment = _moment(at)
-        subjects = (
+        names = (
             [subject]
             if subject
             else sorted(set(db.scalars(select(Report.subject).where(Report.scope_uuid == loaded.uuid))))
         )
         body = {}
-        for name in subjects:
-            rows = db.execute(
-                select(Result.testcase, Result.value, Result.checked_at, Report.uuid)
-                .join(Report, Report.id == Result.report_id)
-                .where(
-                    Result.subject == name,
-                    Result.scope_uuid == loaded.uuid,
-                    Result.checked_at <= moment,
-                    Result.checked_at > moment - dt.timedelta(days=800),
-                )
-            )
-            evaluation = evaluate_scope(loaded, [StoredResult(t, v, c, u) for t, v, c, u in rows], moment)
+        for name in names:
+            evaluation = evaluate(db, name, loaded, moment)
             body[name] = {
                 "summary": evaluation.summary.value,
                 "certified": list(evaluation.certified),
@@ -219,6 +227,44 @@ def create_app(database: Database) -> FastAPI:
                 },
             }
         return JSONResponse({"scope": loaded.uuid, "at": moment.isoformat(), "subjects": body})
+
+    @app.get("/", response_class=HTMLResponse)
+    def overview(db: Annotated[Session, Depends(session)]) -> HTMLResponse:
+        moment = views.now()
+        scopes = standards.bundled_scopes()
+        accounts = {a.subject: a for a in db.scalars(select(Account))}
+        rows = []
+        for name in subjects(db):
+            account = accounts.get(name)
+            rows.append(
+                {
+                    "subject": name,
+                    "display_name": (account.display_name if account else None) or name,
+                    "description": account.description if account else "",
+                    "operator": account.operator if account else "",
+                    "healthmon_url": _safe_url(account.healthmon_url if account else None),
+                    "cells": [views.cell(evaluate(db, name, scope, moment)) for scope in scopes],
+                }
+            )
+        return HTMLResponse(views.render("overview.html", at=moment, scopes=scopes, rows=rows))
+
+    @app.get("/subjects/{subject}", response_class=HTMLResponse)
+    def details(subject: str, db: Annotated[Session, Depends(session)]) -> HTMLResponse:
+        if subject not in subjects(db):
+            raise HTTPException(404, f"unknown subject {subject}")
+        moment = views.now()
+        scopes = [
+            views.details_scope(scope, evaluate(db, subject, scope, moment)) for scope in standards.bundled_scopes()
+        ]
+        return HTMLResponse(views.render("details.html", subject=subject, scopes=scopes))
+
+    @app.get("/badges/{subject}/{scope}.svg")
+    def badge(subject: str, scope: str, db: Annotated[Session, Depends(session)]) -> Response:
+        loaded = _scope(scope)
+        if loaded is None:
+            raise HTTPException(404, f"unknown scope {scope}")
+        svg = views.badge(loaded.name, evaluate(db, subject, loaded, views.now()))
+        return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})
 
     return app
 
@@ -269,3 +315,8 @@ def _validate(document: Any, index: int) -> ReportModel:
 def _delegations(db: Session, account: Account) -> set[str]:
     principals = db.scalars(select(Delegation.principal_id).where(Delegation.delegate_id == account.id))
     return set(db.scalars(select(Account.subject).where(Account.id.in_(list(principals)))))
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links reach the page (a `javascript:` URL would survive HTML escaping)."""
+    return url if url and url.startswith(("https://", "http://")) else None
