@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
@@ -40,13 +40,6 @@ def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None)
 
 def no_content() -> Response:
     return Response(status_code=204)
-
-
-def require_text(document: dict[str, Any], key: str, what: str) -> str:
-    value = document.get(key)
-    if not isinstance(value, str) or not value:
-        raise ApiError(400, f"Invalid input for field '{key}': {what} is required")
-    return value
 
 
 def query_filter(records: Iterable[Record], request: Request, fields: Iterable[str]) -> list[Record]:
@@ -93,16 +86,7 @@ def paginate(
     return page, None
 
 
-def sort_by(records: list[Record], request: Request, default: str = "created_at") -> list[Record]:
-    key = request.query_params.get("sort_key", default)
-    reverse = request.query_params.get("sort_dir", "asc") == "desc"
-    return sorted(records, key=lambda r: (r.get(key) is None, str(r.get(key, ""))), reverse=reverse)
-
-
 def project_view(record: Record, hidden: Iterable[str] = ()) -> Record:
     """A copy without internal fields (names starting with '_')."""
     skip = set(hidden)
     return {k: v for k, v in record.items() if not k.startswith("_") and k not in skip}
-
-
-Handler = Callable[..., Any]

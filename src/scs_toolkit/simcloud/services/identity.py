@@ -12,7 +12,7 @@ from starlette.responses import Response
 from .._auth import DOMAIN_MANAGED_ROLES, Token, hash_secret, require, roles_of, verify_secret
 from .._cloud import Cloud, base_url, cloud_of, service_url
 from .._errors import ApiError
-from .._store import NotFound, Record, now, timestamp
+from .._store import NotFound, Record, now
 from ._common import json_body, no_content, query_filter, respond
 
 router = APIRouter()
@@ -959,7 +959,3 @@ async def list_regions(request: Request) -> Response:
     cloud.token_for(request)
     region = {"id": cloud.region, "description": "", "parent_region_id": None}
     return respond({"regions": [region], "links": _links_of(request)})
-
-
-def timestamp_now() -> str:
-    return timestamp()
