@@ -1,38 +1,80 @@
 """Serve an ASGI app with uvicorn in a background thread on a pre-bound loopback socket.
 
-The socket listens before `start()` returns, so clients never race the server's start-up.
+The socket listens before `start()` returns, so clients never race the server's start-up. Used by
+the simulated cloud, the monitor and tests alike.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
 import uvicorn
 
-from .simcloud._net import listening_socket
+
+def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A bound, listening, non-blocking socket: clients may connect as soon as this returns.
+
+    Created with proto IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on accepted sockets
+    whose proto says TCP, and without it every keep-alive request waits ~40 ms (Nagle + delayed ACK).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(backlog)
+    sock.setblocking(False)
+    return sock
 
 
 class BackgroundServer:
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    """uvicorn on its own event loop in a daemon thread.
+
+    `on_loop` runs in that thread once the loop exists (e.g. to hand it to other servers sharing
+    it); `on_close` is awaited on the loop after uvicorn stopped.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        on_loop: Callable[[asyncio.AbstractEventLoop], None] | None = None,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._socket = listening_socket(host, port)
         self.port = int(self._socket.getsockname()[1])
         self.url = f"http://{host if ':' not in host else f'[{host}]'}:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30)
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"server-{self.port}", daemon=True)
+        self._on_loop, self._on_close = on_loop, on_close
+        self._loop_ready = threading.Event()
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        if self._on_loop is not None:
+            self._on_loop(loop)
+        self._loop_ready.set()
         try:
             loop.run_until_complete(self._server.serve(sockets=[self._socket]))
         finally:
+            if self._on_close is not None:
+                loop.run_until_complete(self._on_close())
             loop.close()
 
     def start(self) -> BackgroundServer:
         self._thread.start()
+        self._loop_ready.wait(10)
         return self
 
     def stop(self) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import asyncssh
 import yaml
 
-from ._net import listening_socket
+from .._serving import listening_socket
 
 if TYPE_CHECKING:
     from ._cloud import Cloud

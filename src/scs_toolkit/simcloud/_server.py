@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
-import uvicorn
 import yaml
 
+from .._serving import BackgroundServer
 from ._app import create_app
 from ._cloud import Cloud
 from ._faults import FaultInjector, Faults
 from ._guests import Guests
-from ._net import listening_socket
 from ._profiles import load_profile
 from ._seed import seed
 from ._store import Store
@@ -148,51 +145,22 @@ class SimCloud:
     def __init__(self, options: SimCloudOptions | None = None) -> None:
         self.options = options or SimCloudOptions()
         self.cloud = build_cloud(self.options)
-        self._socket = listening_socket(self.options.host, self.options.port)
-        self.port = int(self._socket.getsockname()[1])
-        host = self.options.host if ":" not in self.options.host else f"[{self.options.host}]"
-        self.url = f"http://{host}:{self.port}"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._loop_ready = threading.Event()
-        self.loop: asyncio.AbstractEventLoop | None = None
+        guests = self.cloud.guests
+        self._server = BackgroundServer(
+            create_app(self.cloud),
+            self.options.host,
+            self.options.port,
+            on_loop=guests.attach if guests is not None else None,  # SSH listeners share the API's loop
+            on_close=guests.close if guests is not None else None,
+        )
+        self.port, self.url = self._server.port, self._server.url
 
     def start(self) -> SimCloud:
-        config = uvicorn.Config(
-            create_app(self.cloud),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_keep_alive=30,
-            backlog=2048,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._run, name=f"simcloud-{self.port}", daemon=True)
-        self._thread.start()
-        self._loop_ready.wait(10)
+        self._server.start()
         return self
 
-    def _run(self) -> None:
-        assert self._server is not None
-        loop = asyncio.new_event_loop()
-        self.loop = loop
-        asyncio.set_event_loop(loop)
-        if self.cloud.guests is not None:
-            self.cloud.guests.attach(loop)
-        self._loop_ready.set()
-        try:
-            loop.run_until_complete(self._server.serve(sockets=[self._socket]))
-        finally:
-            if self.cloud.guests is not None:
-                loop.run_until_complete(self.cloud.guests.close())
-            loop.close()
-
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(15)
-        self._socket.close()
+        self._server.stop()
         self.cloud.store.save()
 
     def __enter__(self) -> SimCloud:

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from scs_toolkit._serving import listening_socket
 from scs_toolkit.checks import Status, evaluate
 from scs_toolkit.collect import CatalogEntry, IaasSnapshot
-from scs_toolkit.simcloud._net import listening_socket
 
 
 def certificate(tmp_path: Path, days: int, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> tuple[Path, Path]:
