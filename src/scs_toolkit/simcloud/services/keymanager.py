@@ -66,11 +66,16 @@ def _secret_view(request: Request, secret: Record) -> Record:
     return view
 
 
+def _owned(cloud: Cloud, token: Token, kind: str, record_id: str) -> Record:
+    """A secret or container of the caller's project; 404 for anything else (no existence leak)."""
+    record = cloud.store.find(kind, id=record_id)
+    if record is None or record["project_id"] != token.project_id:
+        raise ApiError(404, f"{'Secret' if kind == 'secret' else 'Container'} not found.")
+    return record
+
+
 def _secret(cloud: Cloud, token: Token, secret_id: str) -> Record:
-    secret = cloud.store.find("secret", id=secret_id)
-    if secret is None or secret["project_id"] != token.project_id:
-        raise ApiError(404, "Secret not found.")
-    return secret
+    return _owned(cloud, token, "secret", secret_id)
 
 
 @router.get(PREFIX + "/secrets")
@@ -161,10 +166,7 @@ async def delete_secret(request: Request, secret_id: str) -> Response:
 
 
 def _container(cloud: Cloud, token: Token, container_id: str) -> Record:
-    container = cloud.store.find("kmcontainer", id=container_id)
-    if container is None or container["project_id"] != token.project_id:
-        raise ApiError(404, "Container not found.")
-    return container
+    return _owned(cloud, token, "kmcontainer", container_id)
 
 
 @router.get(PREFIX + "/containers")
