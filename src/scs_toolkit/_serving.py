@@ -7,6 +7,7 @@ the simulated cloud, the monitor and tests alike.
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import threading
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,14 @@ def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket
     sock.listen(backlog)
     sock.setblocking(False)
     return sock
+
+
+def wait_for_stop_signal() -> None:
+    """Block the main thread until SIGINT (Ctrl-C) or SIGTERM, for foreground `serve` commands."""
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()
 
 
 class BackgroundServer:

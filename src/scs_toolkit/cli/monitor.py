@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
 from typing import Optional
 
@@ -23,7 +21,7 @@ def serve(
     accounts: Optional[Path] = typer.Option(None, "--accounts", help="Accounts file (SCS bootstrap format) to load."),
 ) -> None:
     """Migrate the database, load the accounts, serve until Ctrl-C."""
-    from .._serving import BackgroundServer
+    from .._serving import BackgroundServer, wait_for_stop_signal
     from ..monitor.accounts import AccountsError, load_accounts, sync_accounts
     from ..monitor.app import create_app
     from ..monitor.db import Database, migrate
@@ -45,9 +43,6 @@ def serve(
     except OSError as error:
         raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port") from None
     stdout.print(f"compliance monitor listening on [bold]{escape(server.url)}[/] (database {escape(db)})")
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
-    stopped.wait()
+    wait_for_stop_signal()
     server.stop()
     database.close()

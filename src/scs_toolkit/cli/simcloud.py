@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import threading
 from pathlib import Path
 from typing import Any, Optional
 
@@ -56,6 +54,7 @@ def serve(
 ) -> None:
     """Serve the simulated cloud until Ctrl-C."""
     from .. import simcloud
+    from .._serving import wait_for_stop_signal
 
     if not _loopback(host):
         raise fail(
@@ -88,10 +87,7 @@ def serve(
         stdout.print(f"clouds.yaml entries {escape(names)} written to {escape(str(clouds_yaml))}")
         stdout.print(f"try: openstack --os-cloud {escape(cloud_name)} flavor list")
     stdout.print(f"faults: {sim.url}/_sim/faults   stop: Ctrl-C")
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
-    stopped.wait()
+    wait_for_stop_signal()
     stderr.print("stopping the simulated cloud")
     sim.stop()
     runtime.unlink(missing_ok=True)
