@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -95,3 +96,17 @@ def test_badge(site: dict[str, Any]) -> None:
     svg = ElementTree.fromstring(reply.text)
     assert svg.find("{http://www.w3.org/2000/svg}title").text == "SCS-compatible IaaS: missing"  # type: ignore[union-attr]
     assert httpx.get(site["url"] + "/badges/cloud-b/nope.svg").status_code == 404
+    assert httpx.get(site["url"] + "/status", params={"scope": "/etc/passwd"}).status_code == 404
+
+
+def test_scope_references_are_never_read_as_files(site: dict[str, Any]) -> None:
+    """A valid scope file whose path is as long as a uuid must still not be loaded from a request."""
+    path = Path("/tmp") / ("s" * 26 + ".yaml")
+    assert len(str(path)) == 36
+    bundled = resources.files("scs_toolkit.standards").joinpath("data", "scopes", "scs-compatible-kaas.yaml")
+    path.write_text(bundled.read_text(encoding="utf-8"))
+    assert load_scope(str(path)).name == "SCS-compatible KaaS"  # a scope the loader itself would accept
+    try:
+        assert httpx.get(site["url"] + "/status", params={"scope": str(path)}).status_code == 404
+    finally:
+        path.unlink()

@@ -270,12 +270,11 @@ def create_app(database: Database) -> FastAPI:
 
 
 def _scope(reference: str) -> standards.Scope | None:
-    try:
-        return (
-            standards.load_scope(reference) if reference in standards.BUNDLED_SCOPES or len(reference) == 36 else None
-        )
-    except standards.ScopeError:
-        return None
+    """A bundled scope by alias or uuid. Never a file path: the reference comes from the request."""
+    for alias, scope in zip(standards.BUNDLED_SCOPES, standards.bundled_scopes(), strict=True):
+        if reference in (alias, scope.uuid):
+            return scope
+    return None
 
 
 def _moment(at: str | None) -> dt.datetime:
