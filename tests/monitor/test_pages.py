@@ -18,7 +18,7 @@ from scs_toolkit.monitor.app import create_app
 from scs_toolkit.monitor.db import Database, migrate
 from scs_toolkit.standards import load_scope
 
-from .test_ingestion import keypair, post, report
+from .helpers import keypair, post, report
 
 
 @pytest.fixture

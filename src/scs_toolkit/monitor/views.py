@@ -1,4 +1,4 @@
-"""Public HTML views and SVG badges, rendered with Jinja2 (autoescape on: reports are untrusted input)."""
+"""Rendering for the public pages and SVG badges: Jinja2 with autoescape (reports are untrusted input)."""
 
 from __future__ import annotations
 
@@ -7,60 +7,66 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .. import standards
-from ..checks import Status
-from .services.evaluation import ScopeEvaluation
+from . import schemas
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("scs_toolkit.monitor", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
-_COLOURS = {Status.PASS: "#4c1", Status.FAIL: "#e05d44", Status.MISSING: "#fe7d37", Status.ABORT: "#9f9f9f"}
+COLOURS = {"PASS": "#4c1", "FAIL": "#e05d44", "MISSING": "#fe7d37", "ABORT": "#9f9f9f", "WARN": "#dfb317"}
+DAY_WIDTH = 2
 
 
 def render(template: str, **context: Any) -> str:
-    return str(_ENVIRONMENT.get_template(template).render(**context))
+    return str(_ENVIRONMENT.get_template(template).render(colours=COLOURS, testcase_ids=testcase_ids, **context))
 
 
-def cell(evaluation: ScopeEvaluation) -> dict[str, Any]:
-    versions = ", ".join(evaluation.certified) or "–"
-    return {"summary": evaluation.summary.value, "versions": versions, "warn": evaluation.warn}
+def testcase_ids(status: schemas.ScopeStatus) -> list[str]:
+    """Every testcase any shown version requires, failures first (what needs attention on top)."""
+    order = {"FAIL": 0, "MISSING": 1, "ABORT": 2, "PASS": 3}
+    worst: dict[str, int] = {}
+    for version in status.versions.values():
+        for testcase, state in version.testcases.items():
+            worst[testcase] = min(worst.get(testcase, 3), order[state.result])
+    return sorted(worst, key=lambda t: (worst[t], t))
 
 
-def details_scope(scope: standards.Scope, evaluation: ScopeEvaluation) -> dict[str, Any]:
-    testcases = sorted({t.testcase for v in evaluation.versions for t in v.testcases})
-    by_version = {v.version: {t.testcase: t for t in v.testcases} for v in evaluation.versions}
-    rows = []
-    for testcase in testcases:
-        cells = []
-        for version in evaluation.versions:
-            status = by_version[version.version].get(testcase)
-            cells.append({"result": status.status.value, "checked_at": status.checked_at} if status else {})
-        rows.append({"testcase": testcase, "cells": cells})
-    return {
-        "name": scope.name,
-        "summary": evaluation.summary.value,
-        "certified": ", ".join(evaluation.certified),
-        "versions": [
-            {"name": v.version, "state": v.state.state.value, "result": v.verdict.value} for v in evaluation.versions
-        ],
-        "rows": rows,
-    }
-
-
-def badge(label: str, evaluation: ScopeEvaluation) -> str:
+def badge(label: str, status: schemas.ScopeStatus) -> str:
     """A shields-style SVG badge; all text is XML-escaped by the template engine."""
-    message = ", ".join(evaluation.certified) if evaluation.certified else evaluation.summary.value.lower()
-    colour = "#dfb317" if evaluation.warn else _COLOURS[evaluation.summary]
+    message = ", ".join(status.certified) if status.certified else status.summary.lower()
+    colour = COLOURS["WARN"] if status.warn else COLOURS[status.summary]
     left, right = 7 * len(label) + 10, 7 * len(message) + 10
-    template = _ENVIRONMENT.from_string(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="{{ w }}" height="20" role="img" aria-label="{{ label }}: {{ message }}">'
-        "<title>{{ label }}: {{ message }}</title>"
-        '<rect width="{{ left }}" height="20" fill="#555"/><rect x="{{ left }}" width="{{ right }}" height="20" fill="{{ colour }}"/>'
-        '<g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
-        '<text x="{{ left / 2 }}" y="14">{{ label }}</text><text x="{{ left + right / 2 }}" y="14">{{ message }}</text></g></svg>'
-    )
-    return str(template.render(w=left + right, left=left, right=right, label=label, message=message, colour=colour))
+    return render("badge.svg", width=left + right, left=left, right=right, label=label, message=message, colour=colour)
+
+
+def timeline(days: list[schemas.HistoryDay]) -> dict[str, Any]:
+    """Rows of coloured runs for the history chart: one for the certification state, one per version.
+
+    Runs of equal days become one rectangle, so 18 months draw with a few dozen shapes.
+    """
+    labels = ["summary"]
+    for day in days:
+        labels.extend(v for v in day.versions if v not in labels)
+    rows = []
+    for label in labels:
+        states = [d.summary if label == "summary" else d.versions.get(label) for d in days]
+        segments = []
+        start = 0
+        for index in range(1, len(days) + 1):
+            if index == len(days) or states[index] != states[start]:
+                if states[start] is not None:
+                    segments.append(
+                        {
+                            "x": start * DAY_WIDTH,
+                            "width": (index - start) * DAY_WIDTH,
+                            "state": states[start],
+                            "title": f"{days[start].date} – {days[index - 1].date}: {states[start]}",
+                        }
+                    )
+                start = index
+        rows.append({"label": label, "segments": segments})
+    months = [{"x": i * DAY_WIDTH, "label": f"{d.date:%Y-%m}"} for i, d in enumerate(days) if d.date.day == 1]
+    return {"rows": rows, "months": months, "width": len(days) * DAY_WIDTH}
 
 
 def now() -> dt.datetime:

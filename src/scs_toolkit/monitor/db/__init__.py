@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from ._models import Account, ApiKey, Base, Delegation, PublicKey, Report, Result
+from ._models import Account, ApiKey, Base, Certificate, Delegation, LatestResult, PublicKey, Report, Result
 from ._session import Database, migrate
 
-__all__ = ["Account", "ApiKey", "Base", "Database", "Delegation", "PublicKey", "Report", "Result", "migrate"]
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Base",
+    "Certificate",
+    "Database",
+    "Delegation",
+    "LatestResult",
+    "PublicKey",
+    "Report",
+    "Result",
+    "migrate",
+]

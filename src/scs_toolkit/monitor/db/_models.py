@@ -86,3 +86,37 @@ class Result(Base):
     testcase: Mapped[str] = mapped_column(String(128))
     value: Mapped[int] = mapped_column(Integer)
     checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+
+
+class LatestResult(Base):
+    """The most recent result per subject, scope and testcase, kept current at ingestion.
+
+    Pages about "now" (overview, details, badges) read this small table instead of the history.
+    """
+
+    __tablename__ = "latest_result"
+
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    scope_uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    testcase: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+    report_uuid: Mapped[str] = mapped_column(String(64))
+
+
+class Certificate(Base):
+    """A certificate for subject x scope x version (scs-0004 Reg. 1): valid one year unless revoked."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (Index("ix_certificate_lookup", "subject", "scope_uuid", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(String(128))
+    scope_uuid: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+    report_uuid: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)

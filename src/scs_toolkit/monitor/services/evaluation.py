@@ -10,7 +10,7 @@ not count as passed, and only a PASS of a certifiable (effective/warn) version c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ...checks import Status
@@ -18,6 +18,8 @@ from ...standards import Scope, VersionState, VersionStatus, result_expiry
 
 _VALUES = {1: Status.PASS, 0: Status.ABORT, -1: Status.FAIL}
 _PRECEDENCE = (Status.FAIL, Status.MISSING, Status.ABORT)
+_RANK = {Status.FAIL: 0, Status.ABORT: 1, Status.PASS: 2}
+_GROUP_RANK = {Status.FAIL: 0, Status.MISSING: 1, Status.ABORT: 2, Status.PASS: 3}
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,19 @@ def current_results(scope: Scope, results: Iterable[StoredResult], at: dt.dateti
         if at >= expires:
             continue
         current = best.get(result.testcase)
-        if current is None or (current.checked_at is not None and result.checked_at > current.checked_at):
+        if current is None or _supersedes(result, current):
             best[result.testcase] = TestcaseStatus(
                 result.testcase, _VALUES[result.value], result.checked_at, expires, result.report_uuid
             )
     return best
+
+
+def _supersedes(result: StoredResult, current: TestcaseStatus) -> bool:
+    """Newer wins; of two results from the same moment the worse one (FAIL, then ABORT) wins."""
+    assert current.checked_at is not None
+    if result.checked_at != current.checked_at:
+        return result.checked_at > current.checked_at
+    return _RANK[_VALUES[result.value]] < _RANK[current.status]
 
 
 def evaluate_scope(scope: Scope, results: Iterable[StoredResult], at: dt.datetime) -> ScopeEvaluation:
@@ -114,3 +124,43 @@ def evaluate_scope(scope: Scope, results: Iterable[StoredResult], at: dt.datetim
         verdict = next((s for s in _PRECEDENCE if s in seen), Status.PASS)
         evaluations.append(VersionEvaluation(version.name, status, verdict, testcases))
     return ScopeEvaluation(scope.uuid, at, tuple(evaluations))
+
+
+def daily_history(
+    scope: Scope, results: Sequence[StoredResult], days: Sequence[dt.date], now: dt.datetime
+) -> list[ScopeEvaluation]:
+    """The status at the end of each day (or now, for today), in one pass over time-ordered results.
+
+    The most recent result per testcase is the only one that can be valid (older ones of the same
+    testcase expire no later), so keeping the newest per testcase while walking forward suffices.
+    """
+    ordered = sorted(results, key=lambda r: r.checked_at)
+    newest: dict[str, StoredResult] = {}
+    position = 0
+    history = []
+    for day in sorted(days):
+        moment = min(dt.datetime.combine(day, dt.time.max), now)
+        while position < len(ordered) and ordered[position].checked_at <= moment:
+            result = ordered[position]
+            previous = newest.get(result.testcase)
+            if previous is None or result.checked_at > previous.checked_at or result.value < previous.value:
+                newest[result.testcase] = result
+            position += 1
+        history.append(evaluate_scope(scope, newest.values(), moment))
+    return history
+
+
+def worst_of(scope_uuid: str, at: dt.datetime, members: Sequence[ScopeEvaluation]) -> ScopeEvaluation:
+    """A group (regions of one cloud, k8s branches) is as good as its worst member, per testcase and version."""
+    if not members:
+        return ScopeEvaluation(scope_uuid, at, ())
+    versions = []
+    for index, first in enumerate(members[0].versions):
+        same = [m.versions[index] for m in members]
+        testcases = []
+        for position in range(len(first.testcases)):
+            statuses = [v.testcases[position] for v in same]
+            testcases.append(min(statuses, key=lambda t: _GROUP_RANK[t.status]))
+        verdict = min((v.verdict for v in same), key=lambda s: _GROUP_RANK[s])
+        versions.append(VersionEvaluation(first.version, first.state, verdict, tuple(testcases)))
+    return ScopeEvaluation(scope_uuid, at, tuple(versions))

@@ -1,0 +1,114 @@
+"""Request dependencies shared by the routers: database session, callers, scope and moment parameters.
+
+The database lives on `app.state`, so nothing here is module state and several apps (tests,
+replicas) can run side by side.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads these signatures at runtime.
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import standards
+from .accounts import ROLES, verify_api_key
+from .db import Account, Database, Report
+from .services import reports, subjects
+from .services.ingestion import bundled_scope
+
+REALM = "Compliance monitor"
+CHALLENGE = {"WWW-Authenticate": f'Basic realm="{REALM}"'}
+_basic = HTTPBasic(auto_error=False, realm=REALM)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request; endpoints commit explicitly, anything uncommitted is rolled back."""
+    database: Database = request.app.state.database
+    db = database.new_session()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def optional_caller(
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)], db: DbSession
+) -> Account | None:
+    """The authenticated account, None when no credentials were sent; 401 for wrong ones."""
+    if credentials is None:
+        return None
+    account = db.scalar(select(Account).where(Account.subject == credentials.username))
+    hashes = [k.hash for k in account.api_keys] if account is not None else []
+    if account is None or not verify_api_key(credentials.password, hashes):
+        secrets.compare_digest(credentials.password, credentials.password)
+        raise HTTPException(401, "incorrect username or password", headers=CHALLENGE)
+    return account
+
+
+def caller(account: Annotated[Account | None, Depends(optional_caller)]) -> Account:
+    if account is None:
+        raise HTTPException(401, "authentication required", headers=CHALLENGE)
+    return account
+
+
+def admin(account: Annotated[Account, Depends(caller)]) -> Account:
+    if not account.roles & ROLES["admin"]:
+        raise HTTPException(403, f"{account.subject} lacks the admin role")
+    return account
+
+
+def scope_or_404(reference: str) -> standards.Scope:
+    """A bundled scope by alias or uuid (never a file: the reference comes from the request)."""
+    loaded = bundled_scope(reference)
+    if loaded is None:
+        known = ", ".join(standards.BUNDLED_SCOPES)
+        raise HTTPException(404, f"unknown scope {reference!r}; known: {known} (or their uuids)")
+    return loaded
+
+
+def scope_param(scope: str = "scs-compatible-iaas") -> standards.Scope:
+    return scope_or_404(scope)
+
+
+def moment_param(at: str | None = None) -> dt.datetime | None:
+    """`at` as naive UTC; None means now."""
+    if at is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise HTTPException(422, f"`at` must be an ISO date or date-time, not {at!r}") from None
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def known_subject(db: Session, subject: str) -> None:
+    try:
+        subjects.require(db, subject)
+    except subjects.UnknownSubject as error:
+        raise HTTPException(404, str(error)) from None
+
+
+def readable_report(
+    db: Session, report_uuid: str, account: Account | None, full: bool
+) -> tuple[Report, dict[str, Any]]:
+    try:
+        return reports.readable(db, report_uuid, account, full)
+    except reports.ReportAccessError as error:
+        headers = CHALLENGE if error.status_code == 401 else None
+        raise HTTPException(error.status_code, str(error), headers=headers) from None
+
+
+Caller = Annotated[Account, Depends(caller)]
+OptionalCaller = Annotated[Account | None, Depends(optional_caller)]
+Admin = Annotated[Account, Depends(admin)]
+ScopeParam = Annotated[standards.Scope, Depends(scope_param)]
+Moment = Annotated[dt.datetime | None, Depends(moment_param)]

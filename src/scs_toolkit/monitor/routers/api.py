@@ -1,0 +1,144 @@
+"""The JSON API: everything the pages show, machine-readable and documented by the OpenAPI schema."""
+
+# No `from __future__ import annotations`: FastAPI reads these signatures at runtime.
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from sqlalchemy import select
+
+from ... import standards
+from .. import schemas
+from ..db import Report
+from ..dependencies import (
+    Admin,
+    DbSession,
+    Moment,
+    OptionalCaller,
+    ScopeParam,
+    known_subject,
+    readable_report,
+    scope_or_404,
+)
+from ..services import certificates, status, subjects
+
+router = APIRouter(tags=["status"])
+
+
+@router.get("/status", response_model=schemas.StatusResponse)
+def get_status(db: DbSession, scope: ScopeParam, at: Moment, subject: str | None = None) -> schemas.StatusResponse:
+    """Status of one subject (or `group-NAME`), or of every subject with reports, now or `at` a moment."""
+    names = [subject] if subject else status.subjects(db)
+    evaluations = {name: status.evaluate(db, name, scope, at) for name in names}
+    moment = at or status.utcnow()
+    return schemas.StatusResponse(
+        scope=scope.uuid,
+        at=moment,
+        subjects={name: schemas.scope_status(scope, e) for name, e in evaluations.items()},
+    )
+
+
+@router.get("/api/subjects", response_model=list[schemas.SubjectSummary])
+def list_subjects(db: DbSession) -> list[schemas.SubjectSummary]:
+    """Every listed subject with its current state per scope (what the overview shows)."""
+    return subjects.overview(db)
+
+
+@router.get("/api/subjects/{subject}", response_model=schemas.SubjectSummary)
+def get_subject(subject: str, db: DbSession, at: Moment) -> schemas.SubjectSummary:
+    """One subject with the testcase x version status of every scope, and the reason of each failure."""
+    known_subject(db, subject)
+    return subjects.details(db, subject, at)
+
+
+@router.get("/api/subjects/{subject}/history", response_model=schemas.HistoryResponse)
+def get_history(
+    subject: str,
+    db: DbSession,
+    scope: ScopeParam,
+    days: Annotated[int, Query(ge=1, le=status.HISTORY_DAYS)] = status.HISTORY_DAYS,
+) -> schemas.HistoryResponse:
+    """Daily status for the last `days` days (18 months by default, scs-0004)."""
+    known_subject(db, subject)
+    return schemas.HistoryResponse(
+        subject=subject,
+        scope=scope.uuid,
+        scope_name=scope.name,
+        days=[schemas.history_day(d, e) for d, e in status.history(db, subject, scope, days)],
+    )
+
+
+@router.get("/api/scopes", response_model=list[schemas.ScopeInfo])
+def list_scopes() -> list[schemas.ScopeInfo]:
+    today = status.utcnow().date()
+    return [schemas.scope_info(scope, today) for scope in standards.bundled_scopes()]
+
+
+@router.get("/api/scopes/{scope}", response_model=schemas.ScopeInfo)
+def get_scope(scope: str) -> schemas.ScopeInfo:
+    """Versions (state today, timeline dates) x modules (included by which version, parameters)."""
+    loaded = scope_or_404(scope)
+    return schemas.scope_info(loaded, status.utcnow().date())
+
+
+@router.get("/api/reports", response_model=list[schemas.ReportSummary])
+def list_reports(
+    db: DbSession, subject: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[schemas.ReportSummary]:
+    """The newest reports first."""
+    query = select(Report).order_by(Report.checked_at.desc(), Report.id.desc()).limit(limit)
+    if subject is not None:
+        query = query.where(Report.subject == subject)
+    return [
+        schemas.ReportSummary(
+            uuid=r.uuid, subject=r.subject, scope=r.scope_uuid, checked_at=r.checked_at, received_at=r.received_at
+        )
+        for r in db.scalars(query)
+    ]
+
+
+@router.get(
+    "/api/reports/{report_uuid}",
+    responses={401: {"description": "full=true without credentials"}, 403: {"description": "not allowed in full"}},
+)
+def get_report(report_uuid: str, db: DbSession, account: OptionalCaller, full: bool = False) -> dict[str, Any]:
+    """A report as delivered; redacted unless `full=true` by its subject, its uploader or `read_any`."""
+    return readable_report(db, report_uuid, account, full)[1]
+
+
+@router.get("/api/certificates", response_model=list[schemas.CertificateInfo])
+def list_certificates(db: DbSession, subject: str | None = None) -> list[schemas.CertificateInfo]:
+    now = status.utcnow()
+    return [schemas.certificate_info(c, now) for c in certificates.listing(db, subject)]
+
+
+@router.get("/api/certificates/revoked", response_model=schemas.RevocationList)
+def revocation_list(db: DbSession) -> schemas.RevocationList:
+    """The public certificate revocation list (scs-0004 Reg. 7)."""
+    now = status.utcnow()
+    return schemas.RevocationList(
+        generated_at=now,
+        certificates=[schemas.certificate_info(c, now) for c in certificates.listing(db, revoked_only=True)],
+    )
+
+
+@router.post(
+    "/api/certificates/{serial}/revoke",
+    response_model=schemas.CertificateInfo,
+    responses={
+        401: {"description": "no credentials"},
+        403: {"description": "not an admin"},
+        404: {"description": "unknown"},
+    },
+)
+def revoke_certificate(
+    serial: str, body: schemas.RevokeRequest, db: DbSession, account: Admin
+) -> schemas.CertificateInfo:
+    """Revoke a certificate (admin role); it appears on the revocation list at once."""
+    now = status.utcnow()
+    try:
+        certificate = certificates.revoke(db, serial, body.reason, now)
+    except certificates.CertificateError as error:
+        raise HTTPException(404 if "no certificate" in str(error) else 409, str(error)) from None
+    db.commit()
+    return schemas.certificate_info(certificate, now)

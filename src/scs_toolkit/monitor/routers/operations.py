@@ -1,0 +1,34 @@
+"""Operations and embedding: liveness, Prometheus metrics, SVG badges."""
+
+# No `from __future__ import annotations`: FastAPI reads these signatures at runtime.
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .. import schemas, views
+from ..dependencies import DbSession, scope_or_404
+from ..services import status
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    """Prometheus exposition: request counts and latencies per route, reports received, certificates."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get(
+    "/badges/{subject}/{scope}.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
+)
+def badge(subject: str, scope: str, db: DbSession) -> Response:
+    """A shields-style badge of the subject's certified versions, for embedding (cached 5 minutes)."""
+    loaded = scope_or_404(scope)
+    evaluation = status.evaluate(db, subject, loaded)
+    svg = views.badge(loaded.name, schemas.scope_status(loaded, evaluation))
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})
