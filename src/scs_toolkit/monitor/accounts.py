@@ -113,3 +113,70 @@ def sync_accounts(session: Session, specs: list[AccountSpec]) -> None:
         for delegate in spec.delegates:
             if delegate in by_subject and delegate in wanted:
                 session.add(Delegation(principal_id=by_subject[spec.subject].id, delegate_id=by_subject[delegate].id))
+
+
+class AccountNotFound(LookupError):
+    pass
+
+
+def account_summary(account: Account) -> dict[str, Any]:
+    """What `scs monitor account list` shows: never a hash or secret, only counts."""
+    return {
+        "subject": account.subject,
+        "roles": [name for name, bit in ROLES.items() if account.roles & bit],
+        "group": account.group,
+        "display_name": account.display_name,
+        "layer": account.layer,
+        "api_keys": len(account.api_keys),
+        "public_keys": [k.name for k in account.public_keys],
+    }
+
+
+def find_account(session: Session, subject: str) -> Account:
+    account = session.scalar(select(Account).where(Account.subject == subject))
+    if account is None:
+        raise AccountNotFound(f"no account {subject!r}")
+    return account
+
+
+def add_account(session: Session, subject: str, roles: list[str], meta: dict[str, Any]) -> Account:
+    """Create an account, or update roles and metadata of an existing one (keys stay)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise AccountsError(f"unknown role(s) {', '.join(sorted(unknown))}; known: {', '.join(ROLES)}")
+    account = session.scalar(select(Account).where(Account.subject == subject)) or Account(subject=subject)
+    account.roles = sum(ROLES[r] for r in set(roles))
+    for key, value in meta.items():
+        if value is not None:
+            setattr(account, key, value)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def add_public_key(session: Session, subject: str, name: str, line: str) -> None:
+    from ..reports import SignatureError, load_public_key
+
+    try:
+        load_public_key(line)
+    except SignatureError as error:
+        raise AccountsError(f"{error} (expected one line like 'ssh-ed25519 AAAA... comment')") from None
+    account = find_account(session, subject)
+    if any(k.name == name for k in account.public_keys):
+        raise AccountsError(f"{subject} already has a key named {name!r}; choose another --name")
+    key_type, key = line.split()[:2]
+    account.public_keys.append(PublicKey(name=name, key_type=key_type, key=key))
+
+
+def add_api_key(session: Session, subject: str) -> str:
+    """A new random API key for `subject`; only its hash is stored, the secret is returned once."""
+    import secrets
+
+    secret = secrets.token_urlsafe(32)
+    account = find_account(session, subject)  # keep a reference: the session holds objects weakly
+    account.api_keys.append(ApiKey(hash=hash_api_key(secret)))
+    return secret
+
+
+def remove_account(session: Session, subject: str) -> None:
+    session.delete(find_account(session, subject))

@@ -1,0 +1,81 @@
+"""Alembic migrations from an empty database to head, on SQLite and PostgreSQL: the schema they build
+equals the models, and data already stored is carried forward."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from scs_toolkit.monitor.db import Base, Database, LatestResult, migrate
+
+from .helpers import DATABASES
+
+
+@pytest.fixture(params=DATABASES)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables: a new SQLite file, or a new database on CI's PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = make_url(os.environ["SCS_TEST_DATABASE_URL"])
+    name = f"scs_migration_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_empty_to_head_builds_exactly_the_models(empty_database: str) -> None:
+    migrate(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    engine.dispose()
+    assert differences == []
+    assert version == "0002"
+    migrate(empty_database)  # running it again changes nothing and does not fail
+
+
+def test_upgrade_fills_latest_results_from_the_history(empty_database: str) -> None:
+    migrate(empty_database, "0001")
+    engine = create_engine(empty_database)
+    assert "latest_result" not in inspect(engine).get_table_names()
+    day = dt.datetime(2026, 11, 1, 12, 0)
+    with engine.begin() as connection:
+        for number, (checked_at, value) in enumerate([(day, -1), (day + dt.timedelta(days=1), 1)], start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO report (id, uuid, subject, scope_uuid, checked_at, received_at, uploader, data) "
+                    "VALUES (:id, :uuid, 'a', 's', :at, :at, 'a', '{}')"
+                ),
+                {"id": number, "uuid": f"r{number}", "at": checked_at},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO result (report_id, subject, scope_uuid, testcase, value, checked_at) "
+                    "VALUES (:id, 'a', 's', 'tc', :value, :at)"
+                ),
+                {"id": number, "value": value, "at": checked_at},
+            )
+    engine.dispose()
+    migrate(empty_database)
+    database = Database(empty_database)
+    with database.session() as session:
+        rows = session.query(LatestResult).all()
+        assert [(r.testcase, r.value, r.report_uuid) for r in rows] == [("tc", 1, "r2")]
+    database.close()
