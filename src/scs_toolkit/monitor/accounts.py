@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets as secrets_module
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,14 +40,56 @@ def hash_api_key(secret: str) -> str:
 
 
 def verify_api_key(secret: str, hashes: list[str]) -> bool:
-    """True if `secret` matches any hash; checks every hash (no early exit) to give away less timing."""
-    matched = False
+    """True if `secret` matches any hash."""
+    return matching_hash(secret, hashes) is not None
+
+
+def matching_hash(secret: str, hashes: list[str]) -> str | None:
+    """The stored hash `secret` matches; checks every hash (no early exit) to give away less timing."""
+    matched = None
     for stored in hashes:
         try:
-            matched = _HASHER.verify(stored, secret) or matched
+            if _HASHER.verify(stored, secret):
+                matched = stored
         except Exception:  # wrong secret or a hash format we cannot read
             continue
     return matched
+
+
+class VerifiedKeys:
+    """Remembers which stored hash a secret matched, so that a client uploading often pays for argon2
+    once, not per request (argon2 costs ~150 ms of CPU by design).
+
+    Secrets are kept only as HMACs under a key that lives in this process. An entry counts only while
+    its hash is still among the account's keys, so removing an API key takes effect at once.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        import collections
+        import threading
+
+        self._key = secrets_module.token_bytes(32)
+        self._entries: collections.OrderedDict[tuple[str, bytes], str] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def _digest(self, secret: str) -> bytes:
+        return hmac.new(self._key, secret.encode(), hashlib.sha256).digest()
+
+    def verify(self, subject: str, secret: str, hashes: list[str]) -> bool:
+        entry = (subject, self._digest(secret))
+        with self._lock:
+            known = self._entries.get(entry)
+        if known is not None and known in hashes:
+            return True
+        matched = matching_hash(secret, hashes)
+        if matched is None:
+            return False
+        with self._lock:
+            self._entries[entry] = matched
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return True
 
 
 def load_accounts(path: Path) -> list[AccountSpec]:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
+from .accounts import VerifiedKeys
 from .db import Database
 from .metrics import Metrics
 from .routers import api, ingest, operations, pages
@@ -22,6 +23,7 @@ def create_app(database: Database) -> FastAPI:
     app = FastAPI(title="SCS compliance monitor (scs-toolkit)", description=DESCRIPTION)
     app.state.database = database
     app.state.metrics = metrics = Metrics(database)
+    app.state.verified_keys = VerifiedKeys()
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import standards
-from .accounts import ROLES, verify_api_key
+from .accounts import ROLES, VerifiedKeys
 from .db import Account, Database, Report
 from .services import reports, subjects
 from .services.ingestion import bundled_scope
@@ -41,14 +41,15 @@ DbSession = Annotated[Session, Depends(get_session)]
 
 
 def optional_caller(
-    credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)], db: DbSession
+    request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)], db: DbSession
 ) -> Account | None:
     """The authenticated account, None when no credentials were sent; 401 for wrong ones."""
     if credentials is None:
         return None
     account = db.scalar(select(Account).where(Account.subject == credentials.username))
     hashes = [k.hash for k in account.api_keys] if account is not None else []
-    if account is None or not verify_api_key(credentials.password, hashes):
+    verified: VerifiedKeys = request.app.state.verified_keys
+    if account is None or not verified.verify(account.subject, credentials.password, hashes):
         secrets.compare_digest(credentials.password, credentials.password)
         raise HTTPException(401, "incorrect username or password", headers=CHALLENGE)
     return account

@@ -113,13 +113,16 @@ def _supersedes(result: StoredResult, current: TestcaseStatus) -> bool:
 
 def evaluate_scope(scope: Scope, results: Iterable[StoredResult], at: dt.datetime) -> ScopeEvaluation:
     """Every version the timeline lists at `at`, with its verdict and the status of each required testcase."""
-    current = current_results(scope, results, at)
+    return _verdicts(scope, current_results(scope, results, at), at)
+
+
+def _verdicts(scope: Scope, current: dict[str, TestcaseStatus], at: dt.datetime) -> ScopeEvaluation:
     evaluations = []
     for status in scope.statuses(at.date()):
         if not status.listed:
             continue
         version = scope.version(status.version)
-        testcases = tuple(current.get(tc, TestcaseStatus(tc, Status.MISSING)) for tc in version.required)
+        testcases = tuple(current.get(tc) or TestcaseStatus(tc, Status.MISSING) for tc in version.required)
         seen = {t.status for t in testcases}
         verdict = next((s for s in _PRECEDENCE if s in seen), Status.PASS)
         evaluations.append(VersionEvaluation(version.name, status, verdict, testcases))
@@ -132,21 +135,29 @@ def daily_history(
     """The status at the end of each day (or now, for today), in one pass over time-ordered results.
 
     The most recent result per testcase is the only one that can be valid (older ones of the same
-    testcase expire no later), so keeping the newest per testcase while walking forward suffices.
+    testcase expire no later), so keeping the newest per testcase while walking forward suffices;
+    each result's expiry is computed once, when it becomes the newest.
     """
     ordered = sorted(results, key=lambda r: r.checked_at)
-    newest: dict[str, StoredResult] = {}
+    newest: dict[str, TestcaseStatus] = {}
     position = 0
     history = []
     for day in sorted(days):
         moment = min(dt.datetime.combine(day, dt.time.max), now)
         while position < len(ordered) and ordered[position].checked_at <= moment:
             result = ordered[position]
-            previous = newest.get(result.testcase)
-            if previous is None or result.checked_at > previous.checked_at or result.value < previous.value:
-                newest[result.testcase] = result
             position += 1
-        history.append(evaluate_scope(scope, newest.values(), moment))
+            testcase = scope.testcases.get(result.testcase)
+            if testcase is None or result.value not in _VALUES:
+                continue
+            previous = newest.get(result.testcase)
+            if previous is None or _supersedes(result, previous):
+                expires = result_expiry(result.checked_at, testcase.lifetime)
+                newest[result.testcase] = TestcaseStatus(
+                    result.testcase, _VALUES[result.value], result.checked_at, expires, result.report_uuid
+                )
+        valid = {tc: status for tc, status in newest.items() if status.expires_at and moment < status.expires_at}
+        history.append(_verdicts(scope, valid, moment))
     return history
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from . import certificates, status
 MAX_BODY_BYTES = 4 * 1024 * 1024
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 SEPARATOR = b"-----END SSH SIGNATURE-----\n&"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 CONTENT_TYPES = ("application/x-signed-json", "application/x-signed-yaml")
 
 
@@ -79,6 +80,7 @@ def ingest(db: Session, account: Account, body: bytes, content_type: str) -> lis
     stored: list[str] = []
     latest: dict[tuple[str, str, str], dict[str, Any]] = {}
     touched: set[tuple[str, str]] = set()
+    results: list[dict[str, Any]] = []
     for index, document in enumerate(documents):
         report = _validate(document, index)
         checked_at = _naive_utc(report.checked_at)
@@ -109,15 +111,15 @@ def ingest(db: Session, account: Account, body: bytes, content_type: str) -> lis
             for testcase, value in invocation.results.items():
                 if value not in (-1, 0, 1):
                     raise IngestionError(422, f"document {index}: result of {testcase} must be -1, 0 or 1, not {value}")
-                db.add(
-                    Result(
-                        report_id=row.id,
-                        subject=report.subject,
-                        scope_uuid=scope.uuid,
-                        testcase=testcase,
-                        value=value,
-                        checked_at=effective_at,
-                    )
+                results.append(
+                    {
+                        "report_id": row.id,
+                        "subject": report.subject,
+                        "scope_uuid": scope.uuid,
+                        "testcase": testcase,
+                        "value": value,
+                        "checked_at": effective_at,
+                    }
                 )
                 key = (report.subject, scope.uuid, testcase)
                 known = latest.get(key)
@@ -132,7 +134,8 @@ def ingest(db: Session, account: Account, body: bytes, content_type: str) -> lis
                     }
         touched.add((report.subject, scope.uuid))
         stored.append(report.run.uuid)
-    if latest:
+    if results:
+        db.execute(insert(Result), results)
         _remember_latest(db, list(latest.values()))
     for subject, scope_uuid in touched:
         scope = bundled_scope(scope_uuid)
@@ -150,7 +153,7 @@ def _remember_latest(db: Session, rows: list[dict[str, Any]]) -> None:
     """Upsert that keeps the newer result (atomic, so concurrent replicas cannot lose one)."""
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(LatestResult).values(rows)
+    statement = insert(LatestResult)  # rows go as executemany parameters: one cached compilation
     statement = statement.on_conflict_do_update(
         index_elements=["subject", "scope_uuid", "testcase"],
         set_={
@@ -160,7 +163,7 @@ def _remember_latest(db: Session, rows: list[dict[str, Any]]) -> None:
         },
         where=statement.excluded.checked_at >= LatestResult.checked_at,
     )
-    db.execute(statement)
+    db.execute(statement, rows)
 
 
 def _split(body: bytes) -> tuple[str, bytes]:
@@ -192,7 +195,7 @@ def _parse(payload: bytes, content_type: str) -> list[Any]:
         if content_type == "application/x-signed-json":
             documents = [json.loads(payload)]
         else:
-            documents = [d for d in yaml.safe_load_all(payload) if d is not None]
+            documents = [d for d in yaml.load_all(payload, Loader=_YAML_LOADER) if d is not None]
     except (ValueError, yaml.YAMLError) as error:
         kind = "JSON" if "json" in content_type else "YAML"
         raise IngestionError(422, f"the report is not valid {kind}: {error}") from None
