@@ -7,10 +7,11 @@ the simulated cloud, the monitor and tests alike.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -39,9 +40,21 @@ def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket
 def wait_for_stop_signal() -> None:
     """Block the main thread until SIGINT (Ctrl-C) or SIGTERM, for foreground `serve` commands."""
     stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
-    stopped.wait()
+    with stop_on_signals(stopped):
+        stopped.wait()
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
+    """While in the block, SIGINT and SIGTERM set `stop` (so work can clean up) instead of raising."""
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class BackgroundServer:

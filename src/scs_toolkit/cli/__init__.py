@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from . import check, demo, flavor, iam, monitor, report, scope, simcloud
+from . import check, demo, flavor, health, iam, monitor, report, scope, simcloud
 
 app = typer.Typer(
     name="scs",
@@ -22,6 +22,7 @@ app.add_typer(simcloud.app, name="simcloud")
 app.add_typer(report.app, name="report")
 app.add_typer(iam.app, name="iam")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(health.app, name="health")
 app.command("demo")(demo.demo)
 app.command("check")(check.check)
 

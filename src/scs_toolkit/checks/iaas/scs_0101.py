@@ -21,7 +21,7 @@ from typing import Any
 import asyncssh
 from openstack import exceptions
 
-from ...collect import IaasSnapshot, Image
+from ...collect import Flavor, IaasSnapshot, Image
 from ...collect._retry import CANCEL, Cancelled, wait_for_status, with_retries
 from .._model import Finding, Outcome
 from .._registry import testcase
@@ -66,6 +66,12 @@ def canonical_image(images: tuple[Image, ...]) -> Image | None:
     return max(candidates, key=rank) if candidates else None
 
 
+def smallest_flavor(flavors: tuple[Flavor, ...], image: Image) -> Flavor | None:
+    """The cheapest flavor with a root disk that fits the image (what a probe VM needs)."""
+    fitting = [f for f in flavors if f.ram_mib >= image.min_ram and f.disk_gb >= max(image.min_disk, 1)]
+    return min(fitting, key=lambda f: (f.vcpus + f.ram_mib / 3072 + f.disk_gb / 10, f.name)) if fitting else None
+
+
 _LOCK = threading.Lock()  # both testcases may run at once: only one of them boots the VM
 
 
@@ -80,10 +86,9 @@ def _boot_and_probe(snapshot: IaasSnapshot, conn: Any) -> VmOutput:
     image = canonical_image(snapshot.images or ())
     if image is None:
         return VmOutput("", error="no public Debian or Ubuntu image to boot")
-    flavors = [f for f in snapshot.flavors or () if f.ram_mib >= image.min_ram and f.disk_gb >= max(image.min_disk, 1)]
-    if not flavors:
+    flavor = smallest_flavor(snapshot.flavors or (), image)
+    if flavor is None:
         return VmOutput(image.name, error=f"no flavor with a root disk fits image {image.name}")
-    flavor = min(flavors, key=lambda f: (f.vcpus + f.ram_mib / 3072 + f.disk_gb / 10, f.name))
     created: list[tuple[str, Any]] = []
     try:
         key = asyncssh.generate_private_key("ssh-ed25519")
@@ -119,7 +124,7 @@ def _boot(conn: Any, image: Image, flavor_id: str, created: list[tuple[str, Any]
         lambda: net.create_router(name=f"{PREFIX}router", external_gateway_info={"network_id": public.id})
     )
     created.append(("router", router))
-    with_retries(lambda: net.add_interface_to_router(router, subnet_id=subnet.id))
+    with_retries(lambda: net.add_interface_to_router(router, subnet.id))  # positional: SDK 4.x renames subnet_id
     created.append(("interface", (router, subnet.id)))
     group = with_retries(
         lambda: net.create_security_group(name=f"{PREFIX}ssh", description="SSH for the scs-0101 probe")
@@ -191,7 +196,7 @@ def _teardown(conn: Any, created: list[tuple[str, Any]]) -> None:
             compute.wait_for_delete(r, interval=1, wait=BOOT_TIMEOUT_S),
         ),
         "floating_ip": lambda r: net.delete_ip(r, ignore_missing=True),
-        "interface": lambda r: net.remove_interface_from_router(r[0], subnet_id=r[1]),
+        "interface": lambda r: net.remove_interface_from_router(r[0], r[1]),
         "router": lambda r: net.delete_router(r, ignore_missing=True),
         "network": lambda r: net.delete_network(r, ignore_missing=True),
         "security_group": lambda r: net.delete_security_group(r, ignore_missing=True),
