@@ -73,6 +73,7 @@ def test_overview_from_data_with_states_and_escaping(site: dict[str, Any]) -> No
     assert "Cloud &lt;A&gt;" in html and "<script>alert" not in html and "&lt;script&gt;" in html
     assert "javascript:" not in html  # unsafe link dropped
     assert 'href="https://health.example/cloud-b"' in html
+    assert 'src="https://health.example/cloud-b/badge.svg"' in html  # the health monitor's summary badge
     rows = html.split("<tr>")
     row_a = next(r for r in rows if "Cloud &lt;A&gt;" in r)
     row_b = next(r for r in rows if "Cloud B" in r)

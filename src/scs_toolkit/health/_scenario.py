@@ -15,6 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,6 +183,7 @@ class Scenario:
             floating_network_id=env.values["external"].id, port_id=port.id, description=f"{env.prefix}fip"
         )
         env.created.append(("floating_ip", fip))
+        server = self.conn.compute.get_server(server.id)  # the simulated cloud names a non-default SSH port here
         env.values["jump"] = (fip.floating_ip_address, int((server.metadata or {}).get("sim:ssh_port", 22)))
 
     def _servers(self, env: _Environment) -> None:
@@ -242,7 +244,9 @@ class Scenario:
     def _ssh(self, env: _Environment) -> None:
         address, port = env.values["jump"]
         begun = time.monotonic()
-        unreachable = asyncio.run(self._ssh_and_ping(address, port, env.values["key"], env.values["addresses"]))
+        probe = self._ssh_and_ping(address, port, env.values["key"], env.values["addresses"])
+        with ThreadPoolExecutor(1) as own_loop:  # callers may run an event loop in this thread already
+            unreachable = own_loop.submit(asyncio.run, probe).result()
         env.ssh_s = time.monotonic() - begun
         if unreachable:
             raise RuntimeError(f"not reachable from the jump host: {', '.join(unreachable)}")

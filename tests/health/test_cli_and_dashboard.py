@@ -1,0 +1,144 @@
+"""`scs health run|cleanup` as users run them, several clouds at once, Ctrl-C, and the dashboard."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import openstack
+import pytest
+from typer.testing import CliRunner
+
+from scs_toolkit._serving import BackgroundServer
+from scs_toolkit.cli import app
+from scs_toolkit.health import HealthMetrics, HealthStore, Scenario, ScenarioOptions, create_health_app
+from scs_toolkit.simcloud import SimCloud, write_clouds_yaml
+
+runner = CliRunner()
+SCS = Path(sys.executable).parent / "scs"
+
+
+@pytest.fixture
+def clouds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, simcloud_factory: Callable[..., SimCloud]
+) -> Callable[..., SimCloud]:
+    path = tmp_path / "clouds.yaml"
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
+
+    def start(name: str, **options: object) -> SimCloud:
+        sim = simcloud_factory(profile="compliant", seed=5, **options)
+        write_clouds_yaml(path, sim.clouds_yaml(name))
+        return sim
+
+    return start
+
+
+def test_run_two_clouds_side_by_side_with_json_summaries(clouds: Callable[..., SimCloud], tmp_path: Path) -> None:
+    clouds("east")
+    clouds("west")
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    result = runner.invoke(
+        app, ["health", "run", "-c", "east", "-c", "west", "-n", "2", "--interval", "0", "--db", db, "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    summaries = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted((s["cloud"], s["iteration"]) for s in summaries) == [
+        ("east", 1),
+        ("east", 2),
+        ("west", 1),
+        ("west", 2),
+    ]
+    assert all(s["ok"] and s["api_calls"] > 20 and s["leftovers"] == [] for s in summaries)
+    assert HealthStore(db).clouds() == ["east", "west"]
+
+
+def test_failed_iteration_exits_1_and_unknown_cloud_2(clouds: Callable[..., SimCloud], tmp_path: Path) -> None:
+    sim = clouds("broken")
+    httpx.put(f"{sim.url}/_sim/faults", json={"services": {"network": {"error_rate": 1.0}}})
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    failed = runner.invoke(app, ["health", "run", "-c", "broken", "--db", db])
+    assert failed.exit_code == 1 and "FAILED" in failed.stdout and "network" in failed.stdout
+    unknown = runner.invoke(app, ["health", "run", "-c", "nowhere", "--db", db])
+    assert unknown.exit_code == 2 and "nowhere" in unknown.stderr and "clouds.yaml" in unknown.stderr
+
+
+def test_cleanup_removes_only_the_monitors_own_resources(clouds: Callable[..., SimCloud]) -> None:
+    sim = clouds("c")
+    conn = openstack.connect(**sim.connect_kwargs())
+    conn.network.create_network(name="scs-health-crashed-1-net")
+    conn.network.create_network(name="customer-net")
+    conn.compute.create_keypair(name="scs-health-crashed-1-key", public_key=_public_key())
+    dry = runner.invoke(app, ["health", "cleanup", "-c", "c", "--dry-run", "--format", "json"])
+    assert dry.exit_code == 0
+    assert sorted(r["name"] for r in json.loads(dry.stdout)) == ["scs-health-crashed-1-key", "scs-health-crashed-1-net"]
+    assert len([n for n in conn.network.networks() if n.name.startswith("scs-health-")]) == 1
+    done = runner.invoke(app, ["health", "cleanup", "-c", "c"])
+    assert done.exit_code == 0 and "deleted" in done.stdout
+    names = {n.name for n in conn.network.networks()}
+    assert "customer-net" in names and "scs-health-crashed-1-net" not in names
+    assert [k.name for k in conn.compute.keypairs()] == []
+    refused = runner.invoke(app, ["health", "cleanup", "-c", "c", "--prefix", "customer"])
+    assert refused.exit_code == 2 and "must start with 'scs-health-'" in refused.stderr
+    assert "customer-net" in {n.name for n in conn.network.networks()}
+
+
+def _public_key() -> str:
+    import asyncssh
+
+    return asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+
+
+def test_ctrl_c_stops_promptly_and_leaves_nothing(clouds: Callable[..., SimCloud], tmp_path: Path) -> None:
+    sim = clouds("slow")
+    httpx.put(f"{sim.url}/_sim/faults", json={"services": {"compute": {"build_delay_s": 60}}})
+    process = subprocess.Popen(
+        [str(SCS), "health", "run", "-c", "slow", "--db", f"sqlite:///{tmp_path / 'h.db'}"],
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not httpx.get(f"{sim.url}/_sim/resources").json().get("server") and time.monotonic() < deadline:
+        time.sleep(0.2)  # polling a process we cannot hook: wait until the server is being built
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert time.monotonic() - started < 20
+    counts = httpx.get(f"{sim.url}/_sim/resources").json()
+    assert counts["server"] == 0 and counts["floating_ip"] == 0 and counts["keypair"] == 0
+
+
+def test_dashboard_summary_badge_and_metrics(simcloud_factory: Callable[..., SimCloud], tmp_path: Path) -> None:
+    sim = simcloud_factory(profile="compliant", seed=5)
+    httpx.put(f"{sim.url}/_sim/faults", json={"services": {"network": {"error_rate": 0.2}}})
+    conn = openstack.connect(**sim.connect_kwargs(), connect_retries=0)
+    store, metrics = HealthStore(f"sqlite:///{tmp_path / 'h.db'}"), HealthMetrics()
+    scenario = Scenario(conn, "sim<&>", ScenarioOptions(vms=1), on_call=lambda c: metrics.call("sim<&>", c))
+    for number in (1, 2):
+        result = scenario.run(number)
+        store.add(result)
+        metrics.iteration(result)
+    with BackgroundServer(create_health_app(store, metrics)) as server:
+        page = httpx.get(f"{server.url}/clouds/sim%3C%26%3E")
+        summary = httpx.get(f"{server.url}/clouds/sim%3C%26%3E/summary.json").json()
+        badge = httpx.get(f"{server.url}/clouds/sim%3C%26%3E/badge.svg")
+        index = httpx.get(f"{server.url}/")
+        exposition = httpx.get(f"{server.url}/metrics").text
+        missing = httpx.get(f"{server.url}/clouds/none/summary.json")
+    assert page.status_code == 200 and "sim&lt;&amp;&gt;" in page.text and "sim<&>" not in page.text
+    assert page.text.count('class="plot"') == len(summary["services"]) >= 3
+    assert summary["iterations"] == 2 and summary["services"]["network"]["errors"] >= 1
+    assert summary["services"]["compute"]["errors"] == 0
+    assert badge.headers["content-type"] == "image/svg+xml" and "health" in badge.text
+    assert "sim%3C%26%3E" in index.text
+    assert "scs_health_api_request_duration_seconds_bucket" in exposition
+    assert missing.status_code == 404
