@@ -132,8 +132,12 @@ class ScopeInfo(BaseModel):
 
 
 def scope_status(
-    scope: standards.Scope, evaluation: ScopeEvaluation, reasons: dict[str, str] | None = None
+    scope: standards.Scope,
+    evaluation: ScopeEvaluation,
+    reasons: dict[str, str] | None = None,
+    with_testcases: bool = True,
 ) -> ScopeStatus:
+    """`with_testcases=False` leaves the per-testcase states out (the overview needs only verdicts)."""
     reasons = reasons or {}
     return ScopeStatus(
         scope=scope.uuid,
@@ -154,7 +158,7 @@ def scope_status(
                         report=t.report_uuid,
                         reason=reasons.get(t.testcase) if t.status.value != "PASS" else None,
                     )
-                    for t in v.testcases
+                    for t in (v.testcases if with_testcases else ())
                 },
             )
             for v in evaluation.versions

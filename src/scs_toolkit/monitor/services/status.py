@@ -34,15 +34,16 @@ def current(
 ) -> dict[tuple[str, str], ScopeEvaluation]:
     """Evaluations for now of every (subject, scope uuid); one query for all of them."""
     scopes = list(scopes)
-    query = select(LatestResult).where(LatestResult.scope_uuid.in_([s.uuid for s in scopes]))
+    columns = (LatestResult.subject, LatestResult.scope_uuid, LatestResult.testcase, LatestResult.value)
+    query = select(*columns, LatestResult.checked_at, LatestResult.report_uuid).where(
+        LatestResult.scope_uuid.in_([s.uuid for s in scopes])
+    )  # plain rows, not ORM objects: the overview reads thousands
     wanted = None if subjects is None else list(subjects)
     if wanted is not None:
         query = query.where(LatestResult.subject.in_(wanted))
     grouped: dict[tuple[str, str], list[StoredResult]] = defaultdict(list)
-    for row in db.scalars(query):
-        grouped[row.subject, row.scope_uuid].append(
-            StoredResult(row.testcase, row.value, row.checked_at, row.report_uuid)
-        )
+    for subject, scope_uuid, testcase, value, checked_at, report_uuid in db.execute(query):
+        grouped[subject, scope_uuid].append(StoredResult(testcase, value, checked_at, report_uuid))
     now = utcnow()
     names = wanted if wanted is not None else sorted({subject for subject, _ in grouped})
     return {

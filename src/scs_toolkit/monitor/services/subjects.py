@@ -27,7 +27,10 @@ def overview(db: Session) -> list[schemas.SubjectSummary]:
     return [
         schemas.SubjectSummary(
             **schemas.subject_info(name, accounts.get(name)).model_dump(),
-            scopes={scope.uuid: schemas.scope_status(scope, evaluations[name, scope.uuid]) for scope in scopes},
+            scopes={
+                scope.uuid: schemas.scope_status(scope, evaluations[name, scope.uuid], with_testcases=False)
+                for scope in scopes
+            },
         )
         for name in names
     ]
