@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncssh
+import requests
+from keystoneauth1 import exceptions as ksa_exceptions
 
 from ..checks.iaas.scs_0101 import canonical_image, smallest_flavor
 from ..collect import collect_iaas
-from ..collect._retry import with_retries
+from ..collect._retry import transient, with_retries
 from ._calls import CallRecorder
 from ._model import ApiCall, IterationResult, ScenarioOptions, StepResult
 
@@ -354,12 +356,26 @@ def _owned(
     failed: list[tuple[str, str]] = []
     for kind, listing, attribute in listings:
         try:
-            resources = with_retries(functools.partial(_listed, listing), delays=delays)
+            resources = _list_patiently(listing, delays)
         except Exception as error:  # a broken API: say that we could not look, never claim "nothing left"
             failed.append((kind, f"(could not list: {_describe(error)})"))
             continue
         owned[kind] = [r for r in resources if str(getattr(r, attribute, "") or "").startswith(prefix)]
     return owned, failed
+
+
+def _list_patiently(listing: Callable[[], Any], delays: tuple[float, ...]) -> list[Any]:
+    """Retry errors and rate limits, but not timeouts: a hanging API would make every retry a long wait."""
+    for delay in delays:
+        try:
+            return _listed(listing)
+        except (ksa_exceptions.ConnectTimeout, requests.exceptions.Timeout):
+            raise
+        except Exception as error:
+            if not transient(error):
+                raise
+            time.sleep(delay)
+    return _listed(listing)
 
 
 def _label(kind: str, resource: Any) -> str:
@@ -369,9 +385,9 @@ def _label(kind: str, resource: Any) -> str:
 def find_resources(conn: Any, prefix: str) -> list[tuple[str, str]]:
     """(kind, name) of every resource carrying `prefix`: what an iteration or a crashed run left.
 
-    One retry only: after an iteration against a hanging API the check must not take minutes.
+    Timeouts are not retried: after an iteration against a hanging API the check must not take minutes.
     """
-    owned, failed = _owned(conn, prefix, delays=(0.5,))
+    owned, failed = _owned(conn, prefix)
     return [(kind, _label(kind, r)) for kind, resources in owned.items() for r in resources] + failed
 
 
