@@ -193,6 +193,7 @@ class Demo:
             write_clouds_yaml(clouds_yaml, self.clouds[subject.name].clouds_yaml(subject.name))
         self.health_store = HealthStore(f"sqlite:///{self.data_dir / 'health.db'}")
         self.health_metrics = HealthMetrics()
+        self.alerter = Alerter(self.health_store)  # one, so that a firing alert is announced once
         try:
             health = BackgroundServer(
                 create_health_app(self.health_store, self.health_metrics), "127.0.0.1", health_port
@@ -272,9 +273,7 @@ class Demo:
         return CheckOutcome(subject.name, {v.version: v.verdict.value for v in result.verdicts}, True)
 
     def _health_monitor(self) -> HealthMonitor:
-        return HealthMonitor(
-            self.health_store, self.health_metrics, Alerter(self.health_store), connector=self._connect
-        )
+        return HealthMonitor(self.health_store, self.health_metrics, self.alerter, connector=self._connect)
 
     def _schedules(self, iterations: int | None, interval_s: float) -> list[CloudSchedule]:
         options = ScenarioOptions(vms=1, api_timeout_s=10)
