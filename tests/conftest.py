@@ -9,7 +9,7 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared"
 
-pytest_plugins = ["scs_toolkit.simcloud.testing", "tests.monitor.fixture"]
+pytest_plugins = ["scs_toolkit.simcloud.testing", "tests.monitor.fixture", "tests.browser.fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ import pytest
 from playwright.sync_api import Browser
 
 from scs_toolkit.demo import SUBJECTS, Demo, prepare_data_dir
-from tests.browser.conftest import browser  # noqa: F401  (the fixture, for the overview test)
 
 SCS = Path(sys.executable).parent / "scs"
 IAAS = "50393e6f-2ae1-4c5c-a62c-3b75f2abef3f"
@@ -42,7 +41,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     running.stop()
 
 
-def test_one_round_certifies_the_compliant_subject_only(demo: Demo, browser: Browser) -> None:  # noqa: F811
+def test_one_round_certifies_the_compliant_subject_only(demo: Demo, browser: Browser) -> None:
     summary = demo.round()
     assert summary.ok, [row["problems"] for row in summary.rows()]
     for subject in SUBJECTS:
