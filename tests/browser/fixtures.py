@@ -22,8 +22,10 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One browser per test module: Playwright's sync API keeps an event loop running in this thread
+    while it lives, which would break later tests that call asyncio.run()."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: install Debian's `chromium` package (the README's test command does)")
     with sync_playwright() as playwright:

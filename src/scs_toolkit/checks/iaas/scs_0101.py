@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +97,8 @@ def _boot_and_probe(snapshot: IaasSnapshot, conn: Any) -> VmOutput:
         keypair = with_retries(lambda: conn.compute.create_keypair(name=f"{PREFIX}key", public_key=public))
         created.append(("keypair", keypair))
         address, port = _boot(conn, image, flavor.id, created)
-        entropy, fips, rngd = asyncio.run(_ssh(address, port, key))
+        with ThreadPoolExecutor(1) as own_loop:  # the caller's thread may run an event loop already
+            entropy, fips, rngd = own_loop.submit(asyncio.run, _ssh(address, port, key)).result()
         return VmOutput(image.name, entropy=entropy, fips=fips, rngd=rngd)
     except Exception as error:  # any failure here means no verdict for either testcase
         return VmOutput(image.name, error=f"{type(error).__name__}: {error}")
