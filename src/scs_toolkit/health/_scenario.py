@@ -25,11 +25,13 @@ from keystoneauth1 import exceptions as ksa_exceptions
 
 from ..checks.iaas.scs_0101 import canonical_image, smallest_flavor
 from ..collect import collect_iaas
+from ..collect._cleanup import delete_created, describe
 from ..collect._retry import transient, with_retries
 from ._calls import CallRecorder
 from ._model import ApiCall, IterationResult, ScenarioOptions, StepResult
 
 PREFIX = "scs-health-"
+TEARDOWN_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
 
 
 class Interrupted(Exception):
@@ -94,11 +96,11 @@ class Scenario:
                 action(env)
             except Exception as error:
                 failed = name
-                steps.append(StepResult(name, False, time.monotonic() - begun, _describe(error)))
+                steps.append(StepResult(name, False, time.monotonic() - begun, describe(error)))
             else:
                 steps.append(StepResult(name, True, time.monotonic() - begun))
         begun = time.monotonic()
-        problems = _teardown(self.conn, env.created, self.options.ready_timeout_s)
+        problems = delete_created(self.conn, env.created, self.options.ready_timeout_s, delays=TEARDOWN_DELAYS)
         steps.append(StepResult("teardown", not problems, time.monotonic() - begun, "; ".join(problems) or None))
         leftovers = tuple(f"{kind} {name}" for kind, name in find_resources(self.conn, env.prefix))
         return IterationResult(
@@ -299,43 +301,6 @@ class Scenario:
             delay = min(delay * 1.5, 2.0)
 
 
-def _describe(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}"[:300]
-
-
-def _teardown(conn: Any, created: list[tuple[str, Any]], timeout_s: float) -> list[str]:
-    """Delete in reverse order, retrying transient errors; keep going and report what failed."""
-    compute, net, lb_api = conn.compute, conn.network, conn.load_balancer
-    steps: dict[str, Callable[[Any], Any]] = {
-        "load_balancer": lambda r: (
-            lb_api.delete_load_balancer(r, ignore_missing=True, cascade=True),
-            lb_api.wait_for_delete(r, interval=0.5, wait=timeout_s),
-        ),
-        "volume": lambda r: (
-            conn.block_storage.delete_volume(r, ignore_missing=True),
-            conn.block_storage.wait_for_delete(r, interval=0.5, wait=timeout_s),
-        ),
-        "server": lambda r: (
-            compute.delete_server(r, ignore_missing=True),
-            compute.wait_for_delete(r, interval=0.5, wait=timeout_s),
-        ),
-        "floating_ip": lambda r: net.delete_ip(r, ignore_missing=True),
-        "interface": lambda r: net.remove_interface_from_router(r[0], r[1]),
-        "router": lambda r: net.delete_router(r, ignore_missing=True),
-        "network": lambda r: net.delete_network(r, ignore_missing=True),
-        "security_group": lambda r: net.delete_security_group(r, ignore_missing=True),
-        "keypair": lambda r: compute.delete_keypair(r, ignore_missing=True),
-    }
-    problems = []
-    for kind, resource in reversed(created):
-        try:
-            with_retries(functools.partial(steps[kind], resource), delays=(0.2, 0.5, 1.0, 2.0, 4.0))
-        except Exception as error:
-            problems.append(f"{kind}: {_describe(error)}")
-    return problems
-
-
 def _owned(
     conn: Any, prefix: str, delays: tuple[float, ...] = (0.5, 1.0, 2.0)
 ) -> tuple[dict[str, list[Any]], list[tuple[str, str]]]:
@@ -358,7 +323,7 @@ def _owned(
         try:
             resources = _list_patiently(listing, delays)
         except Exception as error:  # a broken API: say that we could not look, never claim "nothing left"
-            failed.append((kind, f"(could not list: {_describe(error)})"))
+            failed.append((kind, f"(could not list: {describe(error)})"))
             continue
         owned[kind] = [r for r in resources if str(getattr(r, attribute, "") or "").startswith(prefix)]
     return owned, failed
@@ -413,7 +378,7 @@ def cleanup(conn: Any, prefix: str = PREFIX, dry_run: bool = False) -> list[tupl
     found = [(kind, _label(kind, r)) for kind, resources in owned.items() for r in resources] + failed
     if dry_run:
         return found
-    created: list[tuple[str, Any]] = []  # in creation order: _teardown deletes in reverse
+    created: list[tuple[str, Any]] = []  # in creation order: delete_created deletes in reverse
     for kind in ("keypair", "security_group", "network", "router", "floating_ip", "volume", "server", "load_balancer"):
         for resource in owned.get(kind, []):
             created.append((kind, resource))
@@ -424,5 +389,5 @@ def cleanup(conn: Any, prefix: str = PREFIX, dry_run: bool = False) -> list[tupl
                 for port in ports:
                     if str(port.device_owner).startswith("network:router_interface"):
                         created.extend(("interface", (resource, f["subnet_id"])) for f in port.fixed_ips or [])
-    _teardown(conn, created, timeout_s=300)
+    delete_created(conn, created, timeout_s=300, delays=TEARDOWN_DELAYS)
     return found

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import functools
 import re
 import threading
 import time
@@ -23,6 +22,7 @@ import asyncssh
 from openstack import exceptions
 
 from ...collect import Flavor, IaasSnapshot, Image
+from ...collect._cleanup import delete_created
 from ...collect._retry import CANCEL, Cancelled, wait_for_status, with_retries
 from .._model import Finding, Outcome
 from .._registry import testcase
@@ -103,7 +103,8 @@ def _boot_and_probe(snapshot: IaasSnapshot, conn: Any) -> VmOutput:
     except Exception as error:  # any failure here means no verdict for either testcase
         return VmOutput(image.name, error=f"{type(error).__name__}: {error}")
     finally:
-        _teardown(conn, created)
+        # best effort; leftovers carry the prefix for clean-up tools
+        delete_created(conn, created, BOOT_TIMEOUT_S, poll_s=1)
 
 
 def _boot(conn: Any, image: Image, flavor_id: str, created: list[tuple[str, Any]]) -> tuple[str, int]:
@@ -187,27 +188,6 @@ async def _ssh(address: str, port: int, key: asyncssh.SSHKey) -> tuple[str, str,
             raise Cancelled("interrupted while waiting for SSH")
         await asyncio.sleep(delay)
         delay = min(delay * 1.5, 10)
-
-
-def _teardown(conn: Any, created: list[tuple[str, Any]]) -> None:
-    """Delete in reverse order, retrying transient errors; keep going so that as much as possible goes."""
-    compute, net = conn.compute, conn.network
-    steps: dict[str, Any] = {
-        "server": lambda r: (
-            compute.delete_server(r, ignore_missing=True),
-            compute.wait_for_delete(r, interval=1, wait=BOOT_TIMEOUT_S),
-        ),
-        "floating_ip": lambda r: net.delete_ip(r, ignore_missing=True),
-        "interface": lambda r: net.remove_interface_from_router(r[0], r[1]),
-        "router": lambda r: net.delete_router(r, ignore_missing=True),
-        "network": lambda r: net.delete_network(r, ignore_missing=True),
-        "security_group": lambda r: net.delete_security_group(r, ignore_missing=True),
-        "keypair": lambda r: compute.delete_keypair(r, ignore_missing=True),
-    }
-    for kind, resource in reversed(created):
-        step = functools.partial(steps[kind], resource)
-        with contextlib.suppress(Exception):  # best effort; leftovers carry the prefix for clean-up tools
-            with_retries(step)
 
 
 @testcase(
