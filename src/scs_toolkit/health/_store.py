@@ -25,14 +25,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     select,
 )
 
+from .._database import database_engine
 from ._model import IterationResult
 
 METADATA = MetaData()
@@ -95,9 +94,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 class HealthStore:
     def __init__(self, url: str, retention: dt.timedelta = dt.timedelta(days=30)) -> None:
-        self.engine = create_engine(url, connect_args={"check_same_thread": False} if url.startswith("sqlite") else {})
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = database_engine(url)
         METADATA.create_all(self.engine)
         self.retention = retention
 
@@ -223,10 +220,3 @@ class HealthStore:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
