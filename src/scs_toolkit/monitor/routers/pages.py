@@ -33,12 +33,11 @@ def details(subject: str, db: DbSession) -> HTMLResponse:
 @router.get("/subjects/{subject}/history", response_class=HTMLResponse)
 def history(subject: str, db: DbSession) -> HTMLResponse:
     known_subject(db, subject)
-    info = subjects.details(db, subject)
     charts = []
     for scope in standards.bundled_scopes():
         days = [schemas.history_day(d, e) for d, e in status.history(db, subject, scope)]
         charts.append({"scope_name": scope.name, "timeline": views.timeline(days)})
-    return _page("history.html", subject=info, charts=charts, days=status.HISTORY_DAYS)
+    return _page("history.html", subject=subjects.info(db, subject), charts=charts, days=status.HISTORY_DAYS)
 
 
 @router.get("/reports/{report_uuid}", response_class=HTMLResponse)

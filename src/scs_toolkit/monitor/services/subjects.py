@@ -41,10 +41,14 @@ def require(db: Session, subject: str) -> None:
         raise UnknownSubject(f"unknown subject {subject!r}")
 
 
+def info(db: Session, subject: str) -> schemas.SubjectInfo:
+    """Name, description, operator and links of one subject (no evaluation)."""
+    return schemas.subject_info(subject, db.scalar(select(Account).where(Account.subject == subject)))
+
+
 def details(db: Session, subject: str, at: dt.datetime | None = None) -> schemas.SubjectSummary:
     """Testcase x version status per scope, with the reason of every result that is not a pass."""
     require(db, subject)
-    account = db.scalar(select(Account).where(Account.subject == subject))
     evaluations = {scope.uuid: status.evaluate(db, subject, scope, at) for scope in standards.bundled_scopes()}
     wanted = {
         t.report_uuid
@@ -65,4 +69,4 @@ def details(db: Session, subject: str, at: dt.datetime | None = None) -> schemas
             for t in v.testcases
         }
         scopes[scope.uuid] = schemas.scope_status(scope, evaluation, {k: v for k, v in per_testcase.items() if v})
-    return schemas.SubjectSummary(**schemas.subject_info(subject, account).model_dump(), scopes=scopes)
+    return schemas.SubjectSummary(**info(db, subject).model_dump(), scopes=scopes)
