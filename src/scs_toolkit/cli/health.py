@@ -30,6 +30,19 @@ TIMEOUT = typer.Option(30.0, "--timeout", min=1, help="Seconds before an API req
 WEBHOOK = typer.Option(None, "--webhook", help="POST alerts as JSON to this URL.")
 
 
+def _require_clouds(clouds: list[str]) -> None:
+    """Exit 2 with a hint unless every name is an entry of clouds.yaml."""
+    import openstack.config
+    from openstack import exceptions
+
+    config = openstack.config.OpenStackConfig()
+    for cloud in clouds:
+        try:
+            config.get_one(cloud=cloud)
+        except exceptions.ConfigException as error:
+            raise fail(f"cloud {cloud!r}: {error}", "name a cloud from clouds.yaml (OS_CLIENT_CONFIG_FILE)") from None
+
+
 def _schedules(
     clouds: list[str],
     iterations: int | None,
@@ -39,17 +52,9 @@ def _schedules(
     with_volumes: bool,
     timeout: float,
 ) -> list[CloudSchedule]:
-    import openstack.config
-    from openstack import exceptions
-
     from ..health import CloudSchedule, ScenarioOptions
 
-    config = openstack.config.OpenStackConfig()
-    for cloud in clouds:
-        try:
-            config.get_one(cloud=cloud)
-        except exceptions.ConfigException as error:
-            raise fail(f"cloud {cloud!r}: {error}", "name a cloud from clouds.yaml (OS_CLIENT_CONFIG_FILE)") from None
+    _require_clouds(clouds)
     options = ScenarioOptions(vms=vms, with_lb=with_lb, with_volumes=with_volumes, api_timeout_s=timeout)
     return [CloudSchedule(c, options, interval, iterations) for c in dict.fromkeys(clouds)]
 
@@ -169,7 +174,7 @@ def cleanup(
 
     if not prefix.startswith(PREFIX):
         raise fail(f"--prefix must start with {PREFIX!r}", "only the health monitor's own resources may be removed")
-    _schedules([cloud], 1, 0, 0, False, False, 30)  # validates the cloud name
+    _require_clouds([cloud])
     from ..health import connect
 
     try:
