@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets as secrets_module
+import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,11 +67,8 @@ class VerifiedKeys:
     """
 
     def __init__(self, size: int = 4096) -> None:
-        import collections
-        import threading
-
-        self._key = secrets_module.token_bytes(32)
-        self._entries: collections.OrderedDict[tuple[str, bytes], str] = collections.OrderedDict()
+        self._key = secrets.token_bytes(32)
+        self._entries: OrderedDict[tuple[str, bytes], str] = OrderedDict()
         self._lock = threading.Lock()
         self._size = size
 
@@ -215,8 +214,6 @@ def add_public_key(session: Session, subject: str, name: str, line: str) -> None
 
 def add_api_key(session: Session, subject: str) -> str:
     """A new random API key for `subject`; only its hash is stored, the secret is returned once."""
-    import secrets
-
     secret = secrets.token_urlsafe(32)
     account = find_account(session, subject)  # keep a reference: the session holds objects weakly
     account.api_keys.append(ApiKey(hash=hash_api_key(secret)))
