@@ -227,3 +227,17 @@ def test_pages_render(monitor: dict[str, Any], path: str) -> None:
     assert post(monitor, [report()]).status_code == 201
     page = get(monitor, path)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
+def test_removed_api_key_stops_working_at_once_despite_the_verification_cache(monitor: dict[str, Any]) -> None:
+    from scs_toolkit.monitor.db import Account
+
+    document = report()
+    assert post(monitor, [document]).status_code == 201  # cloud-a's key is now verified and cached
+    path = f"/api/reports/{document['run']['uuid']}"
+    assert get(monitor, path, user="cloud-a", full="true").status_code == 200
+    with monitor["database"].session() as session:
+        account = session.query(Account).filter_by(subject="cloud-a").one()
+        account.api_keys.clear()
+    assert get(monitor, path, user="cloud-a", full="true").status_code == 401
+    assert post(monitor, [report()]).status_code == 401
