@@ -4,6 +4,7 @@ nothing is ever left behind."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -173,4 +174,28 @@ def test_monitor_stores_measures_and_alerts(
     assert 'scs_health_iterations_total{cloud="sim",result="failed"} 2.0' in text
     assert 'operation="POST /servers"' in text
     assert len(store.iterations("sim")) == 2 and store.alerts("sim")
+    store.close()
+
+
+def test_alert_webhook_that_is_down_is_logged_and_the_alert_still_recorded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import datetime as dt
+
+    from scs_toolkit.health import IterationResult, StepResult
+
+    store = HealthStore(f"sqlite:///{tmp_path / 'h.db'}")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for number in (1, 2):
+        store.add(IterationResult("c", number, now, 1.0, (StepResult("network", False, 0.1, "boom"),), ()))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP) as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}/hook"  # bound, never listening: refused
+        alerter = Alerter(store, AlertRules(), webhook=dead)
+        with caplog.at_level(logging.WARNING, logger="scs_toolkit.health.alerts"):
+            changed = alerter.evaluate("c")
+    assert [a.rule for a in changed] == ["failed-iterations"] and changed[0].firing
+    assert any("webhook" in line and "failed" in line for line in caplog.messages)
+    assert store.alerts("c")[0]["rule"] == "failed-iterations"
+    assert alerter.evaluate("c") == []  # announced once, not on every evaluation
     store.close()

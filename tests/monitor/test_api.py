@@ -241,3 +241,12 @@ def test_removed_api_key_stops_working_at_once_despite_the_verification_cache(mo
         account.api_keys.clear()
     assert get(monitor, path, user="cloud-a", full="true").status_code == 401
     assert post(monitor, [report()]).status_code == 401
+
+
+def test_bad_query_parameters_get_a_clear_4xx(monitor: dict[str, Any]) -> None:
+    bad_moment = get(monitor, "/status", subject="cloud-a", at="yesterday")
+    assert bad_moment.status_code == 422 and "ISO date" in bad_moment.text
+    unknown_scope = get(monitor, "/status", scope="scs-compatible-paas")
+    assert unknown_scope.status_code == 404 and "scs-compatible-iaas" in unknown_scope.text  # names the known ones
+    assert get(monitor, "/badges/cloud-a/nope.svg").status_code == 404
+    assert get(monitor, "/api/reports", limit=0).status_code == 422
