@@ -29,23 +29,17 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def current(
-    db: Session, subjects: Iterable[str] | None, scopes: Iterable[Scope]
-) -> dict[tuple[str, str], ScopeEvaluation]:
+def current(db: Session, subjects: Iterable[str], scopes: Iterable[Scope]) -> dict[tuple[str, str], ScopeEvaluation]:
     """Evaluations for now of every (subject, scope uuid); one query for all of them."""
-    scopes = list(scopes)
+    scopes, names = list(scopes), list(subjects)
     columns = (LatestResult.subject, LatestResult.scope_uuid, LatestResult.testcase, LatestResult.value)
     query = select(*columns, LatestResult.checked_at, LatestResult.report_uuid).where(
-        LatestResult.scope_uuid.in_([s.uuid for s in scopes])
+        LatestResult.scope_uuid.in_([s.uuid for s in scopes]), LatestResult.subject.in_(names)
     )  # plain rows, not ORM objects: the overview reads thousands
-    wanted = None if subjects is None else list(subjects)
-    if wanted is not None:
-        query = query.where(LatestResult.subject.in_(wanted))
     grouped: dict[tuple[str, str], list[StoredResult]] = defaultdict(list)
     for subject, scope_uuid, testcase, value, checked_at, report_uuid in db.execute(query):
         grouped[subject, scope_uuid].append(StoredResult(testcase, value, checked_at, report_uuid))
     now = utcnow()
-    names = wanted if wanted is not None else sorted({subject for subject, _ in grouped})
     return {
         (name, scope.uuid): evaluate_scope(scope, grouped.get((name, scope.uuid), []), now)
         for name in names
