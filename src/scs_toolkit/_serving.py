@@ -61,7 +61,8 @@ class BackgroundServer:
     """uvicorn on its own event loop in a daemon thread.
 
     `on_loop` runs in that thread once the loop exists (e.g. to hand it to other servers sharing
-    it); `on_close` is awaited on the loop after uvicorn stopped.
+    it); `on_close` is awaited on the loop after uvicorn stopped. With `tls` (certificate file,
+    key file) it serves HTTPS.
     """
 
     def __init__(
@@ -71,11 +72,22 @@ class BackgroundServer:
         port: int = 0,
         on_loop: Callable[[asyncio.AbstractEventLoop], None] | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         self._socket = listening_socket(host, port)
         self.port = int(self._socket.getsockname()[1])
-        self.url = f"http://{host if ':' not in host else f'[{host}]'}:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{self.port}"
+        certfile, keyfile = tls or (None, None)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=30,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"server-{self.port}", daemon=True)
         self._on_loop, self._on_close = on_loop, on_close

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from . import check, demo, flavor, health, iam, monitor, report, scope, simcloud
+from . import check, demo, flavor, health, iam, monitor, report, scope, simcloud, simk8s
 
 app = typer.Typer(
     name="scs",
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.add_typer(flavor.app, name="flavor")
 app.add_typer(scope.app, name="scope")
 app.add_typer(simcloud.app, name="simcloud")
+app.add_typer(simk8s.app, name="simk8s")
 app.add_typer(report.app, name="report")
 app.add_typer(iam.app, name="iam")
 app.add_typer(monitor.app, name="monitor")
