@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 import uvicorn
@@ -44,14 +46,45 @@ def wait_for_stop_signal() -> None:
         stopped.wait()
 
 
+EXIT_INTERRUPTED = 130
+
+
 @contextlib.contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
     """While in the block, SIGINT and SIGTERM set `stop` (so work can clean up) instead of raising."""
+    with interruptible(stop.set):
+        yield stop
+
+
+@contextlib.contextmanager
+def interruptible(on_first: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C for long work: the first SIGINT/SIGTERM calls `on_first`, a second one quits at once (130).
+
+    A KeyboardInterrupt raised wherever the main thread happens to be would skip clean-up or print a
+    traceback; instead `on_first` sets the work's stop flags and the command finishes what it must
+    (removing what it created, a partial summary) and exits 130. The second signal is for when that
+    clean-up itself hangs. Outside the main thread (signals reach only it) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    count = 0
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        nonlocal count
+        count += 1
+        if count == 1:
+            on_first()
+            return
+        sys.stderr.write("interrupted again: quitting without clean-up\n")
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)  # threads may be blocked in I/O: do not wait for them
+
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     for signum in previous:
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, handle)
     try:
-        yield stop
+        yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

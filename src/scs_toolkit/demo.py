@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from . import standards
 from ._serving import BackgroundServer
+from .checks import Probe
 from .collect import collect_iaas
 from .health import (
     Alerter,
@@ -258,7 +259,7 @@ class Demo:
                 standards.load_scope(IAAS),
                 subject.name,
                 lambda parts: collect_iaas(conn, parts),
-                conn=conn,
+                probe=Probe(conn),
                 argv=["scs", "demo"],
             )
             conn.close()

@@ -64,7 +64,7 @@ def test_clean_iteration_measures_every_service_and_leaves_nothing(cloud: tuple[
     result = Scenario(conn, "sim", ScenarioOptions(vms=2, with_lb=True, with_volumes=True)).run(1)
     assert result.ok, result.failures
     assert [s.name for s in result.steps] == [
-        "image-and-flavor", "network", "security-group", "keypair", "jump-host", "servers",
+        "login", "image-and-flavor", "network", "security-group", "keypair", "jump-host", "servers",
         "volumes", "load-balancer", "ssh", "teardown",
     ]  # fmt: skip
     services = {c.service for c in result.calls}

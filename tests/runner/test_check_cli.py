@@ -85,7 +85,7 @@ def test_junit_and_several_clouds_in_parallel(clouds: Callable[..., str]) -> Non
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--cloud", "nowhere"], "no usable clouds.yaml entry"),
+        (["--cloud", "nowhere"], "no cloud named 'nowhere'"),
         (["--cloud", "x", "--version", "v9"], "no version 'v9'"),
         (["--cloud", "x", "--tests", "("], "not a regular expression"),
         (["--cloud", "x", "--tests", "nothing-matches"], "select no testcase"),
@@ -147,7 +147,7 @@ def test_ctrl_c_stops_promptly_and_leaves_nothing(tmp_path: Path) -> None:
         _, err = process.communicate(timeout=90)
         assert process.returncode == 130, err
         assert time.monotonic() - interrupted < 60  # did not wait for the 120 s boot
-        assert "removing the resources" in err
+        assert "the running probes remove what they created" in err
         left = httpx.get(f"{sim.url}/_sim/resources").json()
         assert {k: left[k] for k in ("server", "floating_ip", "router", "keypair", "volume", "backup", "secret")} == {
             "server": 0,

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from ._evaluate import evaluate
-from ._model import Check, Finding, Outcome, Status, TestcaseInfo
+from ._model import PROBE_PREFIX, Check, Finding, Outcome, Probe, Status, TestcaseInfo, new_prefix
 from ._registry import all_checks
 
-__all__ = ["Check", "Finding", "Outcome", "Status", "TestcaseInfo", "all_checks", "evaluate"]
+__all__ = [
+    "PROBE_PREFIX",
+    "Check",
+    "Finding",
+    "Outcome",
+    "Probe",
+    "Status",
+    "TestcaseInfo",
+    "all_checks",
+    "evaluate",
+    "new_prefix",
+]

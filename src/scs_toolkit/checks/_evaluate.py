@@ -6,30 +6,36 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..collect import IaasSnapshot
-from ._model import Check, Outcome, Status
+from ..collect._retry import Cancelled
+from ._model import Check, Outcome, Probe, Status
 from ._registry import all_checks
 
 
-def evaluate(snapshot: IaasSnapshot, testcase_ids: Iterable[str], conn: Any = None) -> dict[str, Outcome]:
+def evaluate(snapshot: IaasSnapshot, testcase_ids: Iterable[str], probe: Probe | Any = None) -> dict[str, Outcome]:
     """Outcome per requested testcase; ids without an implementation are MISSING.
 
-    Active probes need `conn` (an openstacksdk Connection); without one they ABORT.
+    Active probes need `probe` (a Probe, or an openstacksdk Connection that gets a fresh run prefix);
+    without one they ABORT.
     """
+    if probe is not None and not isinstance(probe, Probe):
+        probe = Probe(probe)
     checks = all_checks()
     results = {}
     for testcase_id in testcase_ids:
         check = checks.get(testcase_id)
-        results[testcase_id] = _run(check, snapshot, conn) if check else Outcome(Status.MISSING, "no implementation")
+        results[testcase_id] = _run(check, snapshot, probe) if check else Outcome(Status.MISSING, "no implementation")
     return results
 
 
-def _run(check: Check, snapshot: IaasSnapshot, conn: Any) -> Outcome:
+def _run(check: Check, snapshot: IaasSnapshot, probe: Probe | None) -> Outcome:
     for part in sorted(check.needs):
         if getattr(snapshot, part) is None and part in snapshot.errors:
             return Outcome.aborted(f"could not read {part}: {snapshot.errors[part]}")
-    if check.active and conn is None:
+    if check.active and probe is None:
         return Outcome.aborted("active probe needs a connection to the cloud")
     try:
-        return check.decide(snapshot, conn) if check.active else check.decide(snapshot)
+        return check.decide(snapshot, probe) if check.active else check.decide(snapshot)
+    except Cancelled as error:
+        return Outcome.aborted(f"interrupted: {error}")
     except Exception as error:  # a bug or an unexpected API answer must not look like FAIL or PASS
         return Outcome.aborted(f"check crashed: {type(error).__name__}: {error}")

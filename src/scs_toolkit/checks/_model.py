@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+#: Every resource a probe creates is named (floating IPs: described) with this prefix plus the run's id.
+PROBE_PREFIX = "scs-test-"
 
 
 class Status(StrEnum):
@@ -40,6 +46,12 @@ class Outcome:
     reason: str
     findings: tuple[Finding, ...] = ()
     remediation: str | None = None
+    #: Resources a probe created and could not remove (kind, name and why): the verdict stands, the user must act.
+    leftovers: tuple[str, ...] = ()
+
+    def left_behind(self, leftovers: list[str] | tuple[str, ...]) -> Outcome:
+        """This outcome, also naming what the probe could not remove."""
+        return dataclasses.replace(self, leftovers=self.leftovers + tuple(leftovers)) if leftovers else self
 
     @classmethod
     def passed(cls, reason: str) -> Outcome:
@@ -83,5 +95,27 @@ class Check:
     info: TestcaseInfo
     needs: frozenset[str]
     decide: Callable[..., Outcome] = field(compare=False)
-    #: Active probes also get a live connection (`decide(snapshot, conn)`) and create resources.
+    #: Active probes also get a Probe (`decide(snapshot, probe)`: connection, resource prefix) and create resources.
     active: bool = False
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What an active check gets besides the snapshot: a live connection and the run's resource prefix.
+
+    The prefix (`scs-test-<run>-`) is unique per run, so that two checks of one project at once (CI and
+    an operator) never meet each other's resources, a leftover of a killed run never blocks the next one,
+    and `scs check cleanup` can find leftovers by prefix.
+    """
+
+    conn: Any
+    prefix: str = field(default_factory=lambda: new_prefix())
+    #: Seconds a probe may wait for one thing (a server to boot, a console, a backup); None: each probe's default.
+    timeout_s: float | None = None
+
+    def name(self, what: str) -> str:
+        return f"{self.prefix}{what}"
+
+
+def new_prefix(run_id: str | None = None) -> str:
+    return f"{PROBE_PREFIX}{run_id or secrets.token_hex(3)}-"

@@ -18,7 +18,7 @@ def testcase(
     severity: str = "error",
     active: bool = False,
 ) -> Callable[[Callable[..., Outcome]], Callable[..., Outcome]]:
-    """Register `decide(snapshot)` (active probes: `decide(snapshot, conn)`) as testcase `id`."""
+    """Register `decide(snapshot)` (active probes: `decide(snapshot, probe)`) as testcase `id`."""
 
     def register(decide: Callable[..., Outcome]) -> Callable[..., Outcome]:
         if id in _CHECKS:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Optional
 
 import typer
 
 from .. import __version__
-from . import check, demo, flavor, health, iam, monitor, report, scope, simcloud, simk8s
+from . import _help, check, demo, flavor, health, iam, monitor, report, scope, simcloud, simk8s
+
+_help.install()
 
 app = typer.Typer(
     name="scs",
@@ -25,7 +28,7 @@ app.add_typer(iam.app, name="iam")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(health.app, name="health")
 app.command("demo")(demo.demo)
-app.command("check")(check.check)
+app.add_typer(check.app, name="check")
 
 
 def _print_version(value: bool) -> None:
@@ -44,4 +47,9 @@ def main(
 
 
 def run() -> None:
-    app()
+    """The console script: a Ctrl-C before a command took over its signals ends quietly with 130."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None

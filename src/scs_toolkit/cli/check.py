@@ -7,8 +7,9 @@ import enum
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from xml.etree import ElementTree
 
 import typer
@@ -16,10 +17,20 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._output import fail, stderr, stdout
+from ._cloud import CACERT, CLOUD, CLOUDS, INSECURE, cloud_specs
+from ._output import FORMAT_OPTION, OutputFormat, emit, fail, stderr, stdout
 from .scope import load, parse_date
 
+if TYPE_CHECKING:
+    from ..collect import CloudSpec
+    from ..runner import RunResult
+
 _STYLE = {"PASS": "green", "FAIL": "red", "ABORT": "yellow", "MISSING": "magenta"}
+
+app = typer.Typer(
+    help="Check clouds against a certificate scope; `scs check cleanup` removes what killed runs left.",
+    invoke_without_command=True,
+)
 
 
 class CheckFormat(enum.StrEnum):
@@ -29,42 +40,75 @@ class CheckFormat(enum.StrEnum):
     junit = "junit"
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """A cloud that could not be checked at all (configuration, log-in): the reason and what to do."""
+
+    message: str
+    hint: str | None = None
+
+
+@app.callback()
 def check(
+    ctx: typer.Context,
+    clouds: list[str] = CLOUDS,
+    insecure: bool = INSECURE,
+    cacert: Optional[str] = CACERT,
     scope_ref: str = typer.Option("scs-compatible-iaas", "--scope", help="Scope alias, uuid or file."),
-    clouds: list[str] = typer.Option(..., "--cloud", help="clouds.yaml entry to check; repeat for several clouds."),
     subject: Optional[str] = typer.Option(None, "--subject", help="Subject name in the report (default: the cloud)."),
     version: Optional[str] = typer.Option(None, "--version", help="Judge only this scope version."),
-    tests: Optional[str] = typer.Option(None, "--tests", help="Only testcases whose id matches this regex."),
+    tests: Optional[str] = typer.Option(
+        None,
+        "--tests",
+        metavar="REGEX",
+        help="Only testcases whose id matches; any testcase the scope defines, also one that no version lists.",
+    ),
     sections: Optional[str] = typer.Option(None, "--sections", help="Comma-separated sections (light,medium,heavy)."),
     date: Optional[str] = typer.Option(None, "--date", help="Reference date YYYY-MM-DD (default: today)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report (YAML, or JSON for *.json)."),
     output_format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f", help="Output on stdout."),
-    workers: int = typer.Option(4, "--workers", help="Clouds checked in parallel."),
-    sign_key: Optional[Path] = typer.Option(None, "--sign", help="Sign the report with this ed25519 key (needs -o)."),
+    workers: int = typer.Option(4, "--workers", min=1, help="Clouds checked in parallel."),
+    probe_timeout: Optional[float] = typer.Option(
+        None, "--probe-timeout", min=1, help="Seconds a probe waits for one thing (boot, console, backup)."
+    ),
+    sign_key: Optional[Path] = typer.Option(
+        None,
+        "--sign",
+        metavar="KEY",
+        help="Sign the report (needs -o) with this ed25519 key; KEY.pub: the key in ssh-agent (as ssh-keygen -Y sign).",
+    ),
+    passphrase_file: Optional[Path] = typer.Option(
+        None, "--passphrase-file", help="Passphrase of an encrypted --sign key (default: ask on the terminal)."
+    ),
     upload_url: Optional[str] = typer.Option(None, "--upload", help="Upload the signed report to this monitor URL."),
-    token_file: Optional[Path] = typer.Option(None, "--token-file", help="Basic credentials for --upload."),
+    token_file: Optional[Path] = typer.Option(
+        None, "--token-file", help="File with the monitor credentials `user:secret` (its base64 works too), for --upload."
+    ),
 ) -> None:
     """Check clouds against a certificate scope. Exit 0: effective versions pass; 1: a required testcase fails;
-    2: usage error, or ABORT/MISSING prevents a verdict."""
-    from ..reports import report_document, to_json, to_yaml
+    2: usage error, or ABORT/MISSING prevents a verdict; 130: interrupted (Ctrl-C)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .._serving import interruptible
+    from ..collect._retry import CANCEL
     from ..runner import SelectionError, select
 
     if (sign_key or upload_url) and output is None:
         raise fail("--sign and --upload need -o REPORT: the report is always saved before it is signed or sent")
     if upload_url and not (sign_key and token_file):
         raise fail("--upload needs --sign KEY and --token-file F")
-    from ..collect._retry import CANCEL
-
     CANCEL.clear()  # a fresh run (the flag is process-wide)
     scope = load(scope_ref)
     on = parse_date(date)
     section_list = [s.strip() for s in sections.split(",")] if sections else None
-    if subject and len(clouds) > 1:
-        raise fail("--subject names one cloud; with several --cloud the subjects are the cloud names")
     try:
-        select(scope, on, version, tests, section_list)
+        _, ids = select(scope, on, version, tests, section_list)
     except SelectionError as error:
         raise fail(str(error), "see `scs scope show` for versions and testcases") from None
+    specs = cloud_specs(clouds, insecure, cacert)
+    if subject and len(specs) > 1:
+        raise fail("--subject names one cloud; with several --cloud the subjects are the cloud names")
+    signer = _signer(sign_key, passphrase_file) if sign_key else None  # ask for a passphrase before the long run
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -76,28 +120,33 @@ def check(
     )
     lock = threading.Lock()
 
-    def one(cloud: str) -> Any:
+    def one(spec: CloudSpec) -> tuple[str, RunResult | _Failed]:
+        from ..checks import Probe, new_prefix
+        from ..collect import CloudError, collect_iaas, connect
         from ..runner import run_scope
 
-        task = progress.add_task(f"{cloud}: collecting", total=None)
-        connection = _connect(cloud)
-        if isinstance(connection, str):
-            return cloud, connection
-        conn, counter = connection
+        label = spec.label
+        task = progress.add_task(f"{label}: logging in", total=len(ids))
+        try:
+            conn = connect(spec)
+        except CloudError as error:
+            progress.update(task, description=f"{label}: cannot log in", visible=False)
+            return label, _Failed(error.message, error.hint)
+        counter = [0]
+        conn.session.session.hooks["response"].append(
+            lambda response, *args, **kwargs: counter.__setitem__(0, counter[0] + 1)
+        )
+        progress.update(task, description=f"{label}: collecting")
 
         def tick(testcase: str, outcome: Any) -> None:
             with lock:
-                progress.update(task, description=f"{cloud}: {testcase}", advance=1)
+                progress.update(task, description=f"{label}: {testcase}", advance=1)
 
-        def collect(parts: set[str]) -> Any:
-            from ..collect import collect_iaas
-
-            return collect_iaas(conn, parts)
-
+        run_uuid = _new_run_uuid()
         result = run_scope(
             scope,
-            subject or cloud,
-            collect,
+            subject or label,
+            lambda parts: collect_iaas(conn, parts),
             on=on,
             version=version,
             tests=tests,
@@ -105,44 +154,86 @@ def check(
             argv=sys.argv,
             progress=tick,
             api_calls=lambda: counter[0],
-            conn=conn,
+            probe=Probe(conn, new_prefix(run_uuid[:6]), probe_timeout),
+            run_uuid=run_uuid,
         )
-        progress.update(task, description=f"{cloud}: done")
-        return cloud, result
+        progress.update(task, description=f"{label}: done")
+        return label, result
 
-    with progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        try:
-            outcomes = list(pool.map(one, clouds))
-        except KeyboardInterrupt:
-            CANCEL.set()  # probes stop waiting and remove what they created
-            stderr.print("interrupted: removing the resources the probes created, then stopping")
-            pool.shutdown(wait=True)
-            raise typer.Exit(130) from None
+    def interrupted() -> None:
+        CANCEL.set()  # no testcase starts any more; running probes stop waiting and remove what they created
+        stderr.print(
+            "interrupted: no new testcase starts; the running probes remove what they created "
+            "(Ctrl-C again quits at once and leaves them: then run `scs check cleanup`)"
+        )
+
+    with interruptible(interrupted), progress, ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(one, specs))
+    documents, exit_code = _report(outcomes, output_format)
+    cancelled = CANCEL.is_set()
+    if output is not None and documents:
+        _write_report(output, documents)
+        if cancelled:
+            stderr.print("the run was interrupted: the partial report is neither signed nor uploaded")
+        elif signer is not None:
+            from .report import write_signature
+
+            stderr.print(f"signature written to {escape(str(write_signature(output, signer)))}")
+            if upload_url and token_file:
+                exit_code = max(exit_code, _upload(output, upload_url, token_file))
+    _print_documents(documents, output_format)
+    raise typer.Exit(130 if cancelled else exit_code)
+
+
+def _new_run_uuid() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _signer(key: Path, passphrase_file: Path | None) -> Any:
+    from .report import load_signer
+
+    return load_signer(key, passphrase_file)
+
+
+def _report(outcomes: list[tuple[str, RunResult | _Failed]], output_format: CheckFormat) -> tuple[list[Any], int]:
+    """Print the tables, say what could not be checked; the report documents and the exit code."""
+    from ..reports import report_document
+
     documents, exit_code = [], 0
-    for cloud, result in outcomes:
-        if isinstance(result, str):
-            stderr.print(f"[bold red]error:[/] {escape(cloud)}: {escape(result)}")
+    for label, result in outcomes:
+        if isinstance(result, _Failed):
+            stderr.print(f"[bold red]error:[/] {escape(result.message)}", highlight=False)
+            if result.hint:
+                stderr.print(f"[dim]hint:[/] {escape(result.hint)}", highlight=False)
             exit_code = max(exit_code, 2)
             continue
         documents.append(report_document(result))
         exit_code = max(exit_code, _exit_code(result))
         if output_format is CheckFormat.table:
             _print_table(result)
-    if output is not None and documents:
-        _write_report(output, documents, to_json, to_yaml)
-        if sign_key is not None:
-            from .report import sign_file
+        if result.leftovers:
+            stderr.print(
+                f"[bold red]left behind on {escape(label)}:[/] "
+                + escape("; ".join(result.leftovers))
+                + f"\n[dim]hint:[/] scs check cleanup --os-cloud {escape(label)} --prefix {result.resource_prefix}",
+                highlight=False,
+            )
+    return documents, exit_code
 
-            stderr.print(f"signature written to {escape(str(sign_file(output, sign_key)))}")
-        if upload_url and token_file:
-            exit_code = max(exit_code, _upload(output, upload_url, token_file))
+
+def _print_documents(documents: list[Any], output_format: CheckFormat) -> None:
+    from ..reports import to_json, to_yaml
+
+    if not documents:
+        return
     if output_format is CheckFormat.json:
         sys.stdout.write(to_json(documents[0] if len(documents) == 1 else documents) + "\n")  # type: ignore[arg-type]
     elif output_format is CheckFormat.yaml:
         sys.stdout.write("".join(to_yaml(d) for d in documents))
     elif output_format is CheckFormat.junit:
         sys.stdout.write(_junit(documents) + "\n")
-    raise typer.Exit(exit_code)
 
 
 def _upload(report: Path, url: str, token_file: Path) -> int:
@@ -164,28 +255,6 @@ def _upload(report: Path, url: str, token_file: Path) -> int:
         return 2
     stderr.print(f"report uploaded to {escape(url)}")
     return 0
-
-
-def _connect(cloud: str) -> Any:
-    """An authenticated connection and a request counter, or an error message saying what to do."""
-    import openstack
-    from openstack import exceptions
-
-    from ..collect._retry import with_retries
-
-    try:
-        conn = openstack.connect(cloud=cloud)
-    except exceptions.ConfigException as error:
-        return f"no usable clouds.yaml entry {cloud!r}: {error} (see ~/.config/openstack/clouds.yaml)"
-    counter = [0]
-    conn.session.session.hooks["response"].append(
-        lambda response, *args, **kwargs: counter.__setitem__(0, counter[0] + 1)
-    )
-    try:
-        with_retries(conn.session.get_token)
-    except Exception as error:
-        return f"cannot log in: {type(error).__name__}: {error}"
-    return conn, counter
 
 
 def _exit_code(result: Any) -> int:
@@ -220,6 +289,8 @@ def _print_table(result: Any) -> None:
             why += f"\n  ... and {len(outcome.findings) - 5} more (see the report)"
         if outcome.remediation and outcome.status.value == "FAIL":
             why += f"\n  fix: {outcome.remediation}"
+        for leftover in outcome.leftovers:
+            why += f"\n  left behind: {leftover}"
         table.add_row(tc, f"[{_STYLE[outcome.status.value]}]{outcome.status.value}[/]", escape(why))
     stdout.print(table)
     for v in result.verdicts:
@@ -229,12 +300,15 @@ def _print_table(result: Any) -> None:
             + (f" - failed: {', '.join(v.failed)}" if v.failed else "")
         )
     calls = f", {result.api_calls} API calls" if result.api_calls is not None else ""
-    stdout.print(f"[dim]{len(result.results)} testcases in {result.duration_s:.1f} s{calls}[/]")
+    note = ", interrupted" if result.interrupted else ""
+    stdout.print(f"[dim]{len(result.results)} testcases in {result.duration_s:.1f} s{calls}{note}[/]")
 
 
-def _write_report(path: Path, documents: list[dict[str, Any]], to_json: Any, to_yaml: Any) -> None:
+def _write_report(path: Path, documents: list[dict[str, Any]]) -> None:
+    from ..reports import to_json, to_yaml
+
     text = (
-        (to_json(documents[0] if len(documents) == 1 else documents) + "\n")
+        (to_json(documents[0] if len(documents) == 1 else documents) + "\n")  # type: ignore[arg-type]
         if path.suffix == ".json"
         else "".join(to_yaml(d) for d in documents)
     )
@@ -267,3 +341,43 @@ def _junit(documents: list[dict[str, Any]]) -> str:
             elif detail["result"] in ("ABORT", "MISSING"):
                 ElementTree.SubElement(case, "error", message=detail["reason"])
     return ElementTree.tostring(suites, encoding="unicode")
+
+
+@app.command("cleanup")
+def cleanup(
+    cloud: Optional[str] = CLOUD,
+    insecure: bool = INSECURE,
+    cacert: Optional[str] = CACERT,
+    prefix: str = typer.Option(
+        "scs-test-", "--prefix", help="Only resources whose name starts with this (must start with scs-test-)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be deleted."),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Remove what interrupted or killed checks left behind (`scs-test-` resources only).
+
+    A check that is still running on the same project owns `scs-test-` resources too: give the killed
+    run's `--prefix` (in its report: run.tool.resource_prefix) to leave other runs alone. Exit 0 when
+    everything found was removed (or --dry-run), 1 when something stays.
+    """
+    from ..checks import PROBE_PREFIX
+    from ..collect._cleanup import remove_by_prefix
+    from ._cloud import connect_or_fail
+
+    if not prefix.startswith(PROBE_PREFIX):
+        raise fail(f"--prefix must start with {PROBE_PREFIX!r}", "only the checks' own resources may be removed")
+    [spec] = cloud_specs([cloud] if cloud else None, insecure, cacert)
+    conn = connect_or_fail(spec)
+    report = remove_by_prefix(conn, prefix, dry_run=dry_run)
+    rows = [{"kind": item.kind, "name": item.name, "id": item.id, "problem": item.problem} for item in report]
+
+    def table() -> Table | str:
+        if not rows:
+            return f"nothing named {prefix}... found"
+        view = Table("kind", "name", "id", "problem", title="would delete" if dry_run else "clean-up")
+        for row in rows:
+            view.add_row(str(row["kind"]), escape(str(row["name"])), escape(str(row["id"])), escape(str(row["problem"] or "")))
+        return view
+
+    emit(rows, output, table)
+    raise typer.Exit(1 if any(item.problem for item in report) else 0)

@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 import yaml
 from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .._paths import state_dir
+from ._cloud import CACERT, CLOUD, CLOUDS, INSECURE, cloud_specs, connect_or_fail
 from ._output import FORMAT_OPTION, OutputFormat, emit, fail, stderr, stdout
 
 if TYPE_CHECKING:
-    from ..health import CloudSchedule, HealthStore, IterationResult
+    from ..health import CloudSchedule, HealthStore, IterationResult, ScenarioOptions
 
 app = typer.Typer(
     help="Health monitor: build, use and tear down real resources; measure every API call.", no_args_is_help=True
 )
 
-CLOUDS = typer.Option(..., "--cloud", "-c", help="Cloud name from clouds.yaml (repeat for several, run side by side).")
-DB = typer.Option("sqlite:///scs-health.db", "--db", help="Time-series database (SQLAlchemy URL).")
+
+class RunFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    yaml = "yaml"
+
+
+def _default_db() -> str:
+    return f"sqlite:///{state_dir() / 'health.db'}"
+
+
+DB = typer.Option(
+    None,
+    "--db",
+    envvar="SCS_HEALTH_DB",
+    help="Time-series database (SQLAlchemy URL; SCS_HEALTH_DB). Default: health.db in the state folder "
+    "($XDG_STATE_HOME/scs-toolkit, ~/.local/state/scs-toolkit).",
+    show_default=False,
+)
 VMS = typer.Option(1, "--vms", min=0, max=20, help="Servers behind the jump host.")
 WITH_LB = typer.Option(False, "--with-lb", help="Also a load balancer with the servers as members.")
 WITH_VOLUMES = typer.Option(False, "--with-volumes", help="Also one volume per server.")
@@ -30,43 +53,56 @@ TIMEOUT = typer.Option(30.0, "--timeout", min=1, help="Seconds before an API req
 WEBHOOK = typer.Option(None, "--webhook", help="POST alerts as JSON to this URL.")
 
 
-def _require_clouds(clouds: list[str]) -> None:
-    """Exit 2 with a hint unless every name is an entry of clouds.yaml."""
-    import openstack.config
-    from openstack import exceptions
-
-    config = openstack.config.OpenStackConfig()
-    for cloud in clouds:
-        try:
-            config.get_one(cloud=cloud)
-        except exceptions.ConfigException as error:
-            raise fail(f"cloud {cloud!r}: {error}", "name a cloud from clouds.yaml (OS_CLIENT_CONFIG_FILE)") from None
-
-
 def _schedules(
     clouds: list[str],
+    insecure: bool,
+    cacert: str | None,
     iterations: int | None,
     interval: float,
-    vms: int,
-    with_lb: bool,
-    with_volumes: bool,
-    timeout: float,
+    options: ScenarioOptions,
 ) -> list[CloudSchedule]:
-    from ..health import CloudSchedule, ScenarioOptions
+    from ..health import CloudSchedule
 
-    _require_clouds(clouds)
-    options = ScenarioOptions(vms=vms, with_lb=with_lb, with_volumes=with_volumes, api_timeout_s=timeout)
-    return [CloudSchedule(c, options, interval, iterations) for c in dict.fromkeys(clouds)]
+    return [CloudSchedule(spec.label, options, interval, iterations) for spec in cloud_specs(clouds, insecure, cacert)]
 
 
-def _monitor(db: str, webhook: str | None) -> tuple[Any, HealthStore]:
-    from ..health import Alerter, HealthMetrics, HealthMonitor, HealthStore
+def _options(vms: int, with_lb: bool, with_volumes: bool, timeout: float) -> ScenarioOptions:
+    from ..health import ScenarioOptions
+
+    return ScenarioOptions(vms=vms, with_lb=with_lb, with_volumes=with_volumes, api_timeout_s=timeout)
+
+
+def _monitor(db: str | None, webhook: str | None, insecure: bool, cacert: str | None) -> tuple[Any, HealthStore]:
+    from ..health import Alerter, HealthMetrics, HealthMonitor, HealthStore, connect
+
+    url = db or _default_db()
+    if db is None:
+        state_dir().mkdir(parents=True, exist_ok=True)
+    try:
+        store = HealthStore(url)
+    except Exception as error:
+        raise fail(
+            f"cannot open the database {_masked(url)}: {type(error).__name__}: {error}",
+            "check --db (e.g. sqlite:///health.db)",
+        ) from None
+    monitor = HealthMonitor(
+        store,
+        HealthMetrics(),
+        Alerter(store, webhook=webhook),
+        connector=lambda cloud, timeout: connect(cloud, timeout, insecure, cacert),
+    )
+    return monitor, store
+
+
+def _masked(url: str) -> str:
+    """A database URL fit to print: never with its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
     try:
-        store = HealthStore(db)
-    except Exception as error:
-        raise fail(f"cannot open the database {db}: {error}", "check --db (e.g. sqlite:///health.db)") from None
-    return HealthMonitor(store, HealthMetrics(), Alerter(store, webhook=webhook)), store
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the given URL"
 
 
 def _line(result: IterationResult) -> str:
@@ -83,9 +119,31 @@ def _line(result: IterationResult) -> str:
     return text
 
 
+def _progress(schedules: list[CloudSchedule]) -> tuple[Progress, Callable[[str, int, str], None]]:
+    """A live line per cloud on stderr (iteration and step), when stderr is a terminal."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+    tasks = {s.cloud: progress.add_task(f"{escape(s.cloud)}: starting", total=None) for s in schedules}
+    lock = threading.Lock()
+
+    def on_step(cloud: str, iteration: int, step: str) -> None:
+        with lock:
+            progress.update(tasks[cloud], description=f"{escape(cloud)} #{iteration}: {escape(step)}")
+
+    return progress, on_step
+
+
 @app.command()
 def run(
     clouds: list[str] = CLOUDS,
+    insecure: bool = INSECURE,
+    cacert: Optional[str] = CACERT,
     iterations: int = typer.Option(1, "--iterations", "-n", min=1, help="Iterations per cloud."),
     forever: bool = typer.Option(False, "--forever", help="Iterate until Ctrl-C (instead of --iterations)."),
     interval: float = typer.Option(60.0, "--interval", min=0, help="Seconds between the start of iterations."),
@@ -93,35 +151,42 @@ def run(
     with_lb: bool = WITH_LB,
     with_volumes: bool = WITH_VOLUMES,
     timeout: float = TIMEOUT,
-    db: str = DB,
+    db: Optional[str] = DB,
     webhook: Optional[str] = WEBHOOK,
-    output: OutputFormat = FORMAT_OPTION,
+    output: RunFormat = typer.Option(
+        RunFormat.table,
+        "--format",
+        "-f",
+        help="table (a line per iteration), json (one document at the end), jsonl (a line per iteration, as it "
+        "ends) or yaml.",
+    ),
 ) -> None:
-    """Run iterations and print one summary per iteration. Exit 0 if all passed, 1 if any failed, 130 on Ctrl-C."""
+    """Run iterations and report each. Exit 0 if all passed, 1 if any failed, 130 on Ctrl-C."""
     from .._serving import stop_on_signals
 
-    schedules = _schedules(clouds, None if forever else iterations, interval, vms, with_lb, with_volumes, timeout)
-    monitor, store = _monitor(db, webhook)
+    options = _options(vms, with_lb, with_volumes, timeout)
+    schedules = _schedules(clouds, insecure, cacert, None if forever else iterations, interval, options)
+    monitor, store = _monitor(db, webhook, insecure, cacert)
     lock = threading.Lock()
+    progress, on_step = _progress(schedules)
 
     def show(result: IterationResult) -> None:
         with lock:
-            if output is OutputFormat.json:
+            if output is RunFormat.jsonl:
                 sys.stdout.write(json.dumps(result.summary()) + "\n")
-            elif output is OutputFormat.yaml:
+            elif output is RunFormat.yaml:
                 sys.stdout.write(yaml.safe_dump(result.summary(), sort_keys=False, explicit_start=True))
-            else:
-                stdout.print(_line(result), highlight=False)
+            elif output is RunFormat.table:
+                stdout.print(_line(result), highlight=False)  # above the live progress lines, which own stderr
             sys.stdout.flush()
 
     stop = threading.Event()
-    if output is OutputFormat.table:
-        stderr.print(
-            f"health iterations on {escape(', '.join(s.cloud for s in schedules))} (Ctrl-C stops and cleans up)"
-        )
-    with stop_on_signals(stop):
-        results = monitor.run(schedules, stop, show)
+    stderr.print(f"health iterations on {escape(', '.join(s.cloud for s in schedules))} (Ctrl-C stops and cleans up)")
+    with stop_on_signals(stop), progress:
+        results = monitor.run(schedules, stop, show, on_step=on_step)
     store.close()
+    if output is RunFormat.json:
+        sys.stdout.write(json.dumps([r.summary() for r in results], indent=2) + "\n")
     if stop.is_set():
         stderr.print("interrupted: the running iterations removed what they had created")
         raise typer.Exit(130)
@@ -131,22 +196,27 @@ def run(
 @app.command()
 def serve(
     clouds: list[str] = CLOUDS,
+    insecure: bool = INSECURE,
+    cacert: Optional[str] = CACERT,
     interval: float = typer.Option(300.0, "--interval", min=1, help="Seconds between the start of iterations."),
     vms: int = VMS,
     with_lb: bool = WITH_LB,
     with_volumes: bool = WITH_VOLUMES,
     timeout: float = TIMEOUT,
-    db: str = DB,
+    db: Optional[str] = DB,
     webhook: Optional[str] = WEBHOOK,
     host: str = typer.Option("127.0.0.1", help="Address for the dashboard and /metrics."),
     port: int = typer.Option(8090, help="Port for the dashboard and /metrics."),
 ) -> None:
-    """Iterate on every cloud until Ctrl-C, serving the dashboard, JSON summaries and /metrics."""
+    """Iterate on every cloud until Ctrl-C, serving the dashboard, JSON summaries and /metrics.
+
+    A cloud that cannot log in or be reached stays on the dashboard: each iteration records the cause."""
     from .._serving import BackgroundServer, stop_on_signals
     from ..health import create_health_app
 
-    schedules = _schedules(clouds, None, interval, vms, with_lb, with_volumes, timeout)
-    monitor, store = _monitor(db, webhook)
+    options = _options(vms, with_lb, with_volumes, timeout)
+    schedules = _schedules(clouds, insecure, cacert, None, interval, options)
+    monitor, store = _monitor(db, webhook, insecure, cacert)
     try:
         server = BackgroundServer(create_health_app(store, monitor.metrics), host, port).start()
     except OSError as error:
@@ -161,7 +231,9 @@ def serve(
 
 @app.command()
 def cleanup(
-    cloud: str = typer.Option(..., "--cloud", "-c", help="Cloud name from clouds.yaml."),
+    cloud: Optional[str] = CLOUD,
+    insecure: bool = INSECURE,
+    cacert: Optional[str] = CACERT,
     prefix: str = typer.Option(
         "scs-health-", help="Only resources whose name starts with this (must start with scs-health-)."
     ),
@@ -174,23 +246,23 @@ def cleanup(
 
     if not prefix.startswith(PREFIX):
         raise fail(f"--prefix must start with {PREFIX!r}", "only the health monitor's own resources may be removed")
-    _require_clouds([cloud])
-    from ..health import connect
-
+    [spec] = cloud_specs([cloud] if cloud else None, insecure, cacert)
+    conn = connect_or_fail(spec, api_timeout=60)
     try:
-        found = remove(connect(cloud, 60), prefix, dry_run=dry_run)
+        found = remove(conn, prefix, dry_run=dry_run)
     except Exception as error:
         raise fail(
             f"clean-up on {cloud} failed: {type(error).__name__}: {error}", "run it again; it is idempotent"
         ) from None
-    rows = [{"kind": kind, "name": name} for kind, name in found]
+    rows = [{"kind": item.kind, "name": item.name, "id": item.id, "problem": item.problem} for item in found]
 
     def table() -> Table | str:
         if not rows:
             return "nothing to clean up"
-        view = Table("kind", "name", title="would delete" if dry_run else "deleted")
+        view = Table("kind", "name", "problem", title="would delete" if dry_run else "deleted")
         for row in rows:
-            view.add_row(row["kind"], escape(row["name"]))
+            view.add_row(str(row["kind"]), escape(str(row["name"])), escape(str(row["problem"] or "")))
         return view
 
     emit(rows, output, table)
+    raise typer.Exit(1 if any(item.problem for item in found) else 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -24,27 +26,56 @@ def _read(path: Path) -> bytes:
         raise fail(f"cannot read {path}: {error.strerror}", "check the path") from None
 
 
-def sign_file(report: Path, key: Path, output: Path | None = None) -> Path:
-    """Sign `report` with the ed25519 key `key`; writes `report.sig` (like `ssh-keygen -Y sign`)."""
-    from ..reports import SignatureError, load_private_key, sign
+def load_signer(key: Path, passphrase_file: Path | None = None) -> Any:
+    """The signing key (a file, or ssh-agent's copy), asking for a passphrase only if it must; exit 2 if unusable."""
+    from ..reports import SignatureError
+    from ..reports import load_signer as find
+
+    def passphrase() -> bytes | None:
+        if passphrase_file is not None:
+            return _read(passphrase_file).rstrip(b"\r\n")
+        if not sys.stdin.isatty():
+            return None
+        return getpass.getpass(f"passphrase for {key}: ").encode()
 
     try:
-        private = load_private_key(_read(key))
+        return find(key, passphrase)
     except SignatureError as error:
-        raise fail(f"{key}: {error}", "use an unencrypted ed25519 key (ssh-keygen -t ed25519)") from None
+        raise fail(
+            f"{key}: {error}", "use an ed25519 key (ssh-keygen -t ed25519), KEY.pub for ssh-agent's copy"
+        ) from None
+
+
+def write_signature(report: Path, signer: Any, output: Path | None = None) -> Path:
+    """Sign `report`; writes `report.sig` (like `ssh-keygen -Y sign`)."""
+    from ..reports import SignatureError, sign
+
     target = output or report.with_name(report.name + ".sig")
-    target.write_text(sign(_read(report), private), encoding="ascii")
+    try:
+        target.write_text(sign(_read(report), signer), encoding="ascii")
+    except SignatureError as error:
+        raise fail(f"cannot sign {report}: {error}") from None
+    except OSError as error:
+        raise fail(f"cannot write {target}: {error.strerror}", "choose a writable --output") from None
     return target
 
 
 @app.command("sign")
 def sign_command(
     report: Path = REPORT,
-    key: Path = typer.Option(..., "--key", help="ed25519 private key (OpenSSH format)."),
+    key: Path = typer.Option(
+        ...,
+        "--key",
+        help="ed25519 key: a private key file (encrypted ones are asked for), or KEY.pub for ssh-agent's copy.",
+    ),
+    passphrase_file: Optional[Path] = typer.Option(
+        None, "--passphrase-file", help="Passphrase of an encrypted key (default: ask on the terminal)."
+    ),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Signature file (default: REPORT.sig)."),
 ) -> None:
     """Sign a report (OpenSSH SSHSIG, namespace `report`; `ssh-keygen -Y verify` accepts it)."""
-    stdout.print(f"signature written to {escape(str(sign_file(report, key, output)))}")
+    signer = load_signer(key, passphrase_file)
+    stdout.print(f"signature written to {escape(str(write_signature(report, signer, output)))}")
 
 
 @app.command()
@@ -70,7 +101,12 @@ def verify(
 def upload(
     report: Path = REPORT,
     url: str = typer.Option(..., "--url", help="Monitor endpoint, e.g. https://compliance.sovereignit.cloud/reports."),
-    token_file: Path = typer.Option(..., "--token-file", help="File with the Basic credentials (base64 user:secret)."),
+    token_file: Path = typer.Option(
+        ...,
+        "--token-file",
+        help="File with the monitor credentials `user:secret`, as `scs monitor account add-apikey --token-file` "
+        "writes it (its base64 works too).",
+    ),
     signature: Optional[Path] = typer.Option(None, "--signature", "-s", help="Signature file (default: REPORT.sig)."),
 ) -> None:
     """Upload a signed report in the SCS wire format. Exit 2 if the monitor refuses it."""

@@ -65,9 +65,17 @@ def _flavors(conn: openstack.connection.Connection) -> tuple[Flavor, ...]:
     return tuple(result)
 
 
+def _listed_images(conn: openstack.connection.Connection) -> list[Any]:
+    """Every image the account may use: Glance lists community images only when asked for them."""
+    images = {image.id: image for image in conn.image.images()}
+    for image in conn.image.images(visibility="community"):
+        images.setdefault(image.id, image)
+    return list(images.values())
+
+
 def _images(conn: openstack.connection.Connection) -> tuple[Image, ...]:
     result = []
-    for image in conn.image.images():
+    for image in _listed_images(conn):
         raw: dict[str, Any] = image.to_dict(computed=False)
         properties = dict(raw.pop("properties", None) or {})
         for key in (

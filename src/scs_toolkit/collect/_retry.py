@@ -79,3 +79,29 @@ def wait_for_status(
             raise Cancelled(f"interrupted while waiting for {what}")
         sleep(delay)
         delay = min(delay * 1.5, 5.0)
+
+
+def wait_for_gone(
+    fetch: Callable[[], Any],
+    what: str,
+    timeout_s: float = 300.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Poll `fetch()` until it raises NotFound (the resource is gone); not cancellable: clean-up finishes.
+
+    Raises RuntimeError when the resource went to an error state instead, TimeoutError when `timeout_s` passes.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay = 0.2
+    while True:
+        try:
+            resource = with_retries(fetch, sleep=sleep)
+        except sdk_exceptions.NotFoundException:
+            return
+        status = str(getattr(resource, "status", "") or "")
+        if status.lower().startswith("error") and "delet" in status.lower():
+            raise RuntimeError(f"{what} went to status {status} while being deleted")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} still {status} {timeout_s:.0f} s after its deletion")
+        sleep(delay)
+        delay = min(delay * 1.5, 5.0)

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from .._time import iso
 from ._store import HealthStore
 
 LOG = logging.getLogger("scs_toolkit.health.alerts")
@@ -43,7 +44,7 @@ class Alert:
             "rule": self.rule,
             "state": "firing" if self.firing else "resolved",
             "message": self.message,
-            "at": self.at.isoformat(),
+            "at": iso(self.at),
         }
 
 

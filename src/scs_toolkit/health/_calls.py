@@ -48,25 +48,48 @@ class CallRecorder:
         self._lock = threading.Lock()
         self._calls: list[ApiCall] = []
         self._on_call = on_call
-        self._endpoints: list[tuple[str, str]] = []
-        for service_type, name in SERVICE_TYPES.items():
-            try:
-                url = conn.session.get_endpoint(service_type=service_type, interface="public")
-            except Exception:  # not in the catalog
-                continue
-            if url:
-                self._endpoints.append((url.rstrip("/"), name))
-                parts = urlsplit(url)
-                segments = [s for s in parts.path.split("/") if s]
-                if segments:  # version discovery asks the service root (`/volume/`, not `/volume/v3/<project>`)
-                    self._endpoints.append((f"{parts.scheme}://{parts.netloc}/{segments[0]}", name))
-        self._endpoints.sort(key=lambda e: -len(e[0]))
+        self._conn = conn
+        self._endpoints: list[tuple[str, str]] | None = None
+        self._resolving = threading.local()  # per thread: is this thread resolving the catalog right now?
         self._wrap(conn.session.session)
         self._auth_url = str(conn.config.config.get("auth", {}).get("auth_url", ""))
 
+    def _catalog(self) -> list[tuple[str, str]]:
+        """(URL prefix, service) from the catalog, once logged in; asking earlier would log in (and
+        with wrong credentials, fail) once per service before the first step."""
+        if self._endpoints is not None:
+            return self._endpoints
+        if getattr(getattr(self._conn.session, "auth", None), "auth_ref", None) is None or getattr(
+            self._resolving, "active", False
+        ):
+            return []  # not logged in yet (or logging in again right now): only identity requests are on the way
+        endpoints = []
+        self._resolving.active = True
+        try:
+            urls = {t: self._endpoint(t) for t in SERVICE_TYPES}
+        finally:
+            self._resolving.active = False
+        for service_type, name in SERVICE_TYPES.items():
+            url = urls[service_type]
+            if url:
+                endpoints.append((url.rstrip("/"), name))
+                parts = urlsplit(url)
+                segments = [s for s in parts.path.split("/") if s]
+                if segments:  # version discovery asks the service root (`/volume/`, not `/volume/v3/<project>`)
+                    endpoints.append((f"{parts.scheme}://{parts.netloc}/{segments[0]}", name))
+        endpoints.sort(key=lambda e: -len(e[0]))
+        self._endpoints = endpoints
+        return endpoints
+
+    def _endpoint(self, service_type: str) -> str | None:
+        try:
+            return str(self._conn.session.get_endpoint(service_type=service_type, interface="public") or "") or None
+        except Exception:  # not in the catalog
+            return None
+
     def service_of(self, url: str) -> tuple[str, str]:
         """(service, path below its endpoint) for a request URL."""
-        for prefix, name in self._endpoints:
+        for prefix, name in self._catalog():
             if url == prefix or url.startswith(prefix + "/") or url.startswith(prefix + "?"):
                 return name, urlsplit(url).path[len(urlsplit(prefix).path) :]
         path = urlsplit(url).path
@@ -92,7 +115,7 @@ class CallRecorder:
         session.send = timed_send
 
     def _record(self, service: str, method: str, path: str, status: int, duration: float, error: str | None) -> None:
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        now = dt.datetime.now(dt.UTC)
         self.add(ApiCall(now, service, operation(method, path), status, duration, error))
 
     def add(self, call: ApiCall) -> None:

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._time import iso
+
 
 @dataclass(frozen=True)
 class ScenarioOptions:
@@ -78,7 +80,7 @@ class IterationResult:
         return {
             "cloud": self.cloud,
             "iteration": self.iteration,
-            "started_at": self.started_at.isoformat(),
+            "started_at": iso(self.started_at),
             "ok": self.ok,
             "duration_s": round(self.duration_s, 3),
             "failures": list(self.failures),

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-import openstack
 
 from ._alerts import Alerter
 from ._metrics import HealthMetrics
@@ -27,10 +25,15 @@ class CloudSchedule:
     iterations: int | None = 1
 
 
-def connect(cloud: str, api_timeout_s: float) -> Any:
-    """An openstacksdk connection from clouds.yaml whose requests are cut after `api_timeout_s`."""
+def connect(cloud: str, api_timeout_s: float, insecure: bool = False, cacert: str | None = None) -> Any:
+    """A connection (not logged in yet) to a clouds.yaml entry, or the OS_* environment for "" or "envvars",
+    whose requests are cut after `api_timeout_s`. Logging in is each iteration's first step."""
+    from ..collect import ENVIRONMENT_CLOUD, CloudSpec
+    from ..collect import connect as open_cloud
+
+    spec = CloudSpec(None if cloud in ("", ENVIRONMENT_CLOUD) else cloud, insecure, cacert)
     # no silent connection retries: each failed attempt is what the monitor is there to see
-    return openstack.connect(cloud=cloud, api_timeout=api_timeout_s, connect_retries=0)
+    return open_cloud(spec, login=False, api_timeout=api_timeout_s, connect_retries=0)
 
 
 class HealthMonitor:
@@ -48,13 +51,14 @@ class HealthMonitor:
         schedules: list[CloudSchedule],
         stop: threading.Event,
         on_result: Callable[[IterationResult], None] = lambda result: None,
+        on_step: Callable[[str, int, str], None] = lambda cloud, iteration, step: None,
     ) -> list[IterationResult]:
         """Run every schedule side by side until each is done or `stop` is set; returns all results."""
         results: list[IterationResult] = []
         lock = threading.Lock()
 
         def loop(schedule: CloudSchedule) -> None:
-            for result in self._iterations(schedule, stop):
+            for result in self._iterations(schedule, stop, on_step):
                 self.store.add(result)
                 self.metrics.iteration(result)
                 self.alerter.evaluate(schedule.cloud)
@@ -69,33 +73,45 @@ class HealthMonitor:
             thread.join()
         return results
 
-    def _iterations(self, schedule: CloudSchedule, stop: threading.Event) -> Any:
-        try:
-            conn = self.connector(schedule.cloud, schedule.options.api_timeout_s)
-            scenario = Scenario(
-                conn,
-                schedule.cloud,
-                schedule.options,
-                stop,
-                on_call=lambda call: self.metrics.call(schedule.cloud, call),
-            )
-        except Exception as error:  # the cloud cannot be reached or configured: one failed iteration says so
-            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            yield IterationResult(
-                schedule.cloud,
-                1,
-                now,
-                0.0,
-                (StepResult("connect", False, 0.0, f"{type(error).__name__}: {error}"),),
-                (),
-            )
-            return
+    def _iterations(
+        self, schedule: CloudSchedule, stop: threading.Event, on_step: Callable[[str, int, str], None]
+    ) -> Iterator[IterationResult]:
+        """Iterations on schedule; a cloud that cannot even be configured or reached keeps its place:
+        every iteration is then one failed `connect` step with the cause, and the next one tries again."""
+        conn: Any = None
+        scenario: Scenario | None = None
         number = 0
-        while not stop.is_set() and (schedule.iterations is None or number < schedule.iterations):
-            number += 1
-            yield scenario.run(number)
-            if schedule.iterations is not None and number >= schedule.iterations:
-                break
-            if stop.wait(schedule.interval_s):
-                break
-        conn.close()
+        try:
+            while not stop.is_set() and (schedule.iterations is None or number < schedule.iterations):
+                number += 1
+                if scenario is None:
+                    try:
+                        conn = self.connector(schedule.cloud, schedule.options.api_timeout_s)
+                        scenario = Scenario(
+                            conn,
+                            schedule.cloud,
+                            schedule.options,
+                            stop,
+                            on_call=lambda call: self.metrics.call(schedule.cloud, call),
+                            on_step=lambda iteration, step: on_step(schedule.cloud, iteration, step),
+                        )
+                    except Exception as error:
+                        yield _not_connected(schedule.cloud, number, error)
+                if scenario is not None:
+                    yield scenario.run(number)
+                if schedule.iterations is not None and number >= schedule.iterations:
+                    break
+                on_step(schedule.cloud, number, "waiting for the next iteration")
+                if stop.wait(schedule.interval_s):
+                    break
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+def _not_connected(cloud: str, number: int, error: Exception) -> IterationResult:
+    from ..collect import CloudError
+
+    reason = error.message if isinstance(error, CloudError) else f"{type(error).__name__}: {error}"
+    now = dt.datetime.now(dt.UTC)
+    return IterationResult(cloud, number, now, 0.0, (StepResult("connect", False, 0.0, reason),), ())

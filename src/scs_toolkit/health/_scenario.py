@@ -8,7 +8,6 @@ skips the steps that need it; tear-down always runs, also after Ctrl-C (the `sto
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import functools
 import secrets
@@ -20,13 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncssh
-import requests
-from keystoneauth1 import exceptions as ksa_exceptions
 
 from ..checks.iaas.scs_0101 import canonical_image, smallest_flavor
-from ..collect import collect_iaas
-from ..collect._cleanup import delete_created, describe
-from ..collect._retry import transient, with_retries
+from ..collect import CloudError, authenticate, collect_iaas
+from ..collect._cleanup import Leftover, delete_created, describe, label, owned_by_prefix, remove_by_prefix
 from ._calls import CallRecorder
 from ._model import ApiCall, IterationResult, ScenarioOptions, StepResult
 
@@ -59,8 +55,10 @@ class Scenario:
         options: ScenarioOptions,
         stop: threading.Event | None = None,
         on_call: Callable[[ApiCall], None] | None = None,
+        on_step: Callable[[int, str], None] | None = None,
     ) -> None:
         self.conn, self.cloud, self.options = conn, cloud, options
+        self.on_step = on_step or (lambda iteration, step: None)
         self.stop = stop or threading.Event()
         self.recorder = CallRecorder(conn, on_call)
         self.run_id = secrets.token_hex(3)
@@ -69,9 +67,10 @@ class Scenario:
         return f"{PREFIX}{self.run_id}-{iteration}-"
 
     def run(self, iteration: int) -> IterationResult:
-        started_at, started = dt.datetime.now(dt.UTC).replace(tzinfo=None), time.monotonic()
+        started_at, started = dt.datetime.now(dt.UTC), time.monotonic()
         env = _Environment(self.prefix(iteration))
         plan: list[tuple[str, Callable[[_Environment], None]]] = [
+            ("login", self._login),
             ("image-and-flavor", self._image_and_flavor),
             ("network", self._network),
             ("security-group", self._security_group),
@@ -92,17 +91,22 @@ class Scenario:
                 steps.append(StepResult(name, False, 0.0, f"skipped: {reason}", skipped=True))
                 continue
             begun = time.monotonic()
+            self.on_step(iteration, name)
             try:
                 action(env)
             except Exception as error:
                 failed = name
-                steps.append(StepResult(name, False, time.monotonic() - begun, describe(error)))
+                reason = str(error) if type(error) is RuntimeError else describe(error)  # ours say it all
+                steps.append(StepResult(name, False, time.monotonic() - begun, reason))
             else:
                 steps.append(StepResult(name, True, time.monotonic() - begun))
         begun = time.monotonic()
+        self.on_step(iteration, "teardown")
         problems = delete_created(self.conn, env.created, self.options.ready_timeout_s, delays=TEARDOWN_DELAYS)
         steps.append(StepResult("teardown", not problems, time.monotonic() - begun, "; ".join(problems) or None))
-        leftovers = tuple(f"{kind} {name}" for kind, name in find_resources(self.conn, env.prefix))
+        # without a log-in nothing was created, and every listing would only fail the same way again
+        logged_in = failed != "login"
+        leftovers = tuple(f"{kind} {name}" for kind, name in find_resources(self.conn, env.prefix)) if logged_in else ()
         return IterationResult(
             cloud=self.cloud,
             iteration=iteration,
@@ -118,8 +122,18 @@ class Scenario:
 
     # --- steps -------------------------------------------------------------------------------
 
+    def _login(self, env: _Environment) -> None:
+        """A token (cached by the session, so later iterations log in again only when it expires)."""
+        try:
+            authenticate(self.conn, self.cloud)
+        except CloudError as error:
+            raise RuntimeError(error.message) from None
+
     def _image_and_flavor(self, env: _Environment) -> None:
         snapshot = collect_iaas(self.conn, {"images", "flavors"})
+        for part in ("images", "flavors"):
+            if part in snapshot.errors:  # the API failed: say so, never "no image" / "no flavor fits"
+                raise RuntimeError(f"cannot list {part}: {snapshot.errors[part]}")
         image = canonical_image(snapshot.images or ())
         if image is None:
             raise RuntimeError("no public Debian or Ubuntu image")
@@ -301,93 +315,23 @@ class Scenario:
             delay = min(delay * 1.5, 2.0)
 
 
-def _owned(
-    conn: Any, prefix: str, delays: tuple[float, ...] = (0.5, 1.0, 2.0)
-) -> tuple[dict[str, list[Any]], list[tuple[str, str]]]:
-    """Resources carrying `prefix` by kind (name; floating IPs: description), and kinds that could not be listed."""
-    listings: list[tuple[str, Callable[[], Any], str]] = [
-        ("server", conn.compute.servers, "name"),
-        ("keypair", conn.compute.keypairs, "name"),
-        ("floating_ip", conn.network.ips, "description"),
-        ("router", conn.network.routers, "name"),
-        ("network", conn.network.networks, "name"),
-        ("security_group", conn.network.security_groups, "name"),
-    ]
-    if _has(conn, "block-storage"):
-        listings.append(("volume", conn.block_storage.volumes, "name"))
-    if _has(conn, "load-balancer"):
-        listings.append(("load_balancer", conn.load_balancer.load_balancers, "name"))
-    owned: dict[str, list[Any]] = {}
-    failed: list[tuple[str, str]] = []
-    for kind, listing, attribute in listings:
-        try:
-            resources = _list_patiently(listing, delays)
-        except Exception as error:  # a broken API: say that we could not look, never claim "nothing left"
-            failed.append((kind, f"(could not list: {describe(error)})"))
-            continue
-        owned[kind] = [r for r in resources if str(getattr(r, attribute, "") or "").startswith(prefix)]
-    return owned, failed
-
-
-def _list_patiently(listing: Callable[[], Any], delays: tuple[float, ...]) -> list[Any]:
-    """Retry errors and rate limits, but not timeouts: a hanging API would make every retry a long wait."""
-    for delay in delays:
-        try:
-            return _listed(listing)
-        except (ksa_exceptions.ConnectTimeout, requests.exceptions.Timeout):
-            raise
-        except Exception as error:
-            if not transient(error):
-                raise
-            time.sleep(delay)
-    return _listed(listing)
-
-
-def _label(kind: str, resource: Any) -> str:
-    return str(resource.description if kind == "floating_ip" else resource.name)
-
-
 def find_resources(conn: Any, prefix: str) -> list[tuple[str, str]]:
     """(kind, name) of every resource carrying `prefix`: what an iteration or a crashed run left.
 
     Timeouts are not retried: after an iteration against a hanging API the check must not take minutes.
+    A kind that could not be listed comes back as (kind, "(could not list: ...)"), never as "nothing left".
     """
-    owned, failed = _owned(conn, prefix)
-    return [(kind, _label(kind, r)) for kind, resources in owned.items() for r in resources] + failed
+    owned, failed = owned_by_prefix(conn, prefix)
+    found = [(kind, label(kind, r)) for kind, resources in owned.items() for r in resources]
+    return found + [(item.kind, f"({item.problem})") for item in failed]
 
 
-def _listed(listing: Callable[[], Any]) -> list[Any]:
-    return list(listing())
-
-
-def _has(conn: Any, service_type: str) -> bool:
-    with contextlib.suppress(Exception):
-        return bool(conn.session.get_endpoint(service_type=service_type, interface="public"))
-    return False
-
-
-def cleanup(conn: Any, prefix: str = PREFIX, dry_run: bool = False) -> list[tuple[str, str]]:
+def cleanup(conn: Any, prefix: str = PREFIX, dry_run: bool = False) -> list[Leftover]:
     """Delete every resource whose name (floating IPs: description) starts with `prefix`.
 
     The prefix must start with the monitor's own, so that nothing it did not create can match.
-    Returns what was found (and, unless `dry_run`, deleted); kinds that could not be listed say so.
+    Returns what was found (and, unless `dry_run`, deleted); what stays or could not be listed says why.
     """
     if not prefix.startswith(PREFIX):
         raise ValueError(f"the prefix must start with {PREFIX!r} (only the monitor's own resources are removed)")
-    owned, failed = _owned(conn, prefix)
-    found = [(kind, _label(kind, r)) for kind, resources in owned.items() for r in resources] + failed
-    if dry_run:
-        return found
-    created: list[tuple[str, Any]] = []  # in creation order: delete_created deletes in reverse
-    for kind in ("keypair", "security_group", "network", "router", "floating_ip", "volume", "server", "load_balancer"):
-        for resource in owned.get(kind, []):
-            created.append((kind, resource))
-            if kind == "router":
-                ports = with_retries(
-                    functools.partial(_listed, functools.partial(conn.network.ports, device_id=resource.id))
-                )
-                for port in ports:
-                    if str(port.device_owner).startswith("network:router_interface"):
-                        created.extend(("interface", (resource, f["subnet_id"])) for f in port.fixed_ips or [])
-    delete_created(conn, created, timeout_s=300, delays=TEARDOWN_DELAYS)
-    return found
+    return remove_by_prefix(conn, prefix, dry_run=dry_run, delays=TEARDOWN_DELAYS)

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 
 from .._database import database_engine
+from .._time import aware, naive
 from ._model import IterationResult
 
 METADATA = MetaData()
@@ -104,7 +105,7 @@ class HealthStore:
                 insert(ITERATION).values(
                     cloud=result.cloud,
                     number=result.iteration,
-                    started_at=result.started_at,
+                    started_at=naive(result.started_at),
                     duration_s=result.duration_s,
                     ok=result.ok,
                     summary=json.dumps(result.summary()),
@@ -119,7 +120,7 @@ class HealthStore:
                         {
                             "iteration_id": iteration_id,
                             "cloud": result.cloud,
-                            "at": c.at,
+                            "at": naive(c.at),
                             "service": c.service,
                             "operation": c.operation,
                             "status": c.status,
@@ -128,19 +129,22 @@ class HealthStore:
                         for c in result.calls
                     ],
                 )
-            cutoff = result.started_at - self.retention
+            cutoff = naive(result.started_at) - self.retention
             connection.execute(delete(API_CALL).where(API_CALL.c.at < cutoff))
             connection.execute(delete(ITERATION).where(ITERATION.c.started_at < cutoff))
 
     def add_alert(self, cloud: str, rule: str, firing: bool, message: str, at: dt.datetime) -> None:
         with self.engine.begin() as connection:
-            connection.execute(insert(ALERT).values(cloud=cloud, rule=rule, firing=firing, message=message, at=at))
+            connection.execute(
+                insert(ALERT).values(cloud=cloud, rule=rule, firing=firing, message=message, at=naive(at))
+            )
 
     def clouds(self) -> list[str]:
         with self.engine.connect() as connection:
             return sorted(connection.scalars(select(ITERATION.c.cloud).distinct()))
 
     def service_stats(self, cloud: str, since: dt.datetime) -> list[ServiceStats]:
+        since = naive(since)
         durations: dict[str, list[float]] = defaultdict(list)
         errors: dict[str, int] = defaultdict(int)
         with self.engine.connect() as connection:
@@ -159,7 +163,7 @@ class HealthStore:
 
     def series(self, cloud: str, since: dt.datetime, buckets: int = 48) -> dict[str, list[dict[str, Any]]]:
         """Per service, `buckets` equal time slices since `since`: calls, error rate, p50 and p95 latency."""
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        since, now = naive(since), naive(dt.datetime.now(dt.UTC))
         width = max((now - since) / buckets, dt.timedelta(seconds=1))
         grouped: dict[str, dict[int, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
         with self.engine.connect() as connection:
@@ -179,7 +183,7 @@ class HealthStore:
                 failed = sum(1 for s, _ in calls if s == 0 or s >= 500 or s == 429)
                 points.append(
                     {
-                        "start": since + index * width,
+                        "start": aware(since + index * width),
                         "calls": len(calls),
                         "error_rate": failed / len(calls) if calls else None,
                         "p50_s": statistics.median(durations) if durations else None,
@@ -196,7 +200,7 @@ class HealthStore:
         if cloud is not None:
             query = query.where(ITERATION.c.cloud == cloud)
         if since is not None:
-            query = query.where(ITERATION.c.started_at >= since)
+            query = query.where(ITERATION.c.started_at >= naive(since))
         with self.engine.connect() as connection:
             return [json.loads(s) for s in connection.scalars(query)]
 
@@ -205,7 +209,7 @@ class HealthStore:
             return int(
                 connection.scalar(
                     select(func.count(ITERATION.c.id)).where(
-                        ITERATION.c.cloud == cloud, ITERATION.c.started_at >= since, ITERATION.c.ok.is_(False)
+                        ITERATION.c.cloud == cloud, ITERATION.c.started_at >= naive(since), ITERATION.c.ok.is_(False)
                     )
                 )
                 or 0
@@ -216,7 +220,7 @@ class HealthStore:
         if cloud is not None:
             query = query.where(ALERT.c.cloud == cloud)
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(query)]
+            return [{**row._mapping, "at": aware(row.at)} for row in connection.execute(query)]
 
     def close(self) -> None:
         self.engine.dispose()

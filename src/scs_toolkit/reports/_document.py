@@ -24,7 +24,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
     errors = sum(1 for r in result.results.values() if r.outcome.status.value == "FAIL")
     return {
         "spec": {"uuid": result.scope_uuid, "name": result.scope_name, "url": result.scope_url},
-        "checked_at": result.checked_at.replace(tzinfo=None),
+        "checked_at": result.checked_at.astimezone(dt.UTC),  # aware UTC: YAML writes +00:00
         "reference_date": result.reference_date,
         "subject": result.subject,
         "run": {
@@ -57,6 +57,8 @@ def report_document(result: RunResult) -> dict[str, Any]:
                 "version": result.tool_version,
                 "duration_s": round(result.duration_s, 3),
                 "api_calls": result.api_calls,
+                **({"resource_prefix": result.resource_prefix} if result.resource_prefix else {}),
+                **({"interrupted": True} if result.interrupted else {}),
             },
         },
         "details": {
@@ -70,6 +72,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
                     if r.outcome.findings
                     else {}
                 ),
+                **({"left_behind": list(r.outcome.leftovers)} if r.outcome.leftovers else {}),
             }
             for tc, r in result.results.items()
         },

@@ -9,8 +9,9 @@ import base64
 import hashlib
 import hmac
 import struct
+from typing import Protocol
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -24,6 +25,14 @@ _END = "-----END SSH SIGNATURE-----"
 
 class SignatureError(ValueError):
     """A signature is malformed, made for something else, or by a key that is not allowed."""
+
+
+class SigningKey(Protocol):
+    """An ed25519 private key, or a key held by ssh-agent."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+    def public_key(self) -> ed25519.Ed25519PublicKey: ...
 
 
 def _string(data: bytes) -> bytes:
@@ -45,14 +54,38 @@ def _signed_data(message: bytes, namespace: str) -> bytes:
     return MAGIC + _string(namespace.encode()) + _string(b"") + _string(HASH.encode()) + _string(digest)
 
 
+class EncryptedKeyError(SignatureError):
+    """The private key is protected by a passphrase that was not given."""
+
+
 def load_private_key(pem: bytes, password: bytes | None = None) -> ed25519.Ed25519PrivateKey:
     try:
         key = serialization.load_ssh_private_key(pem, password=password)
-    except (ValueError, TypeError) as error:
+    except (TypeError, ValueError, UnsupportedAlgorithm) as error:
+        if _encrypted(pem):
+            if password is None:
+                raise EncryptedKeyError("the private key is encrypted") from None
+            raise SignatureError("wrong passphrase for the private key") from None
         raise SignatureError(f"not an OpenSSH private key: {error}") from None
     if not isinstance(key, ed25519.Ed25519PrivateKey):
         raise SignatureError(f"only ed25519 keys are supported, not {type(key).__name__}")
     return key
+
+
+def _encrypted(pem: bytes) -> bool:
+    """Whether an OpenSSH private key file names a cipher (is passphrase-protected)."""
+    magic = b"openssh-key-v1\0"
+    try:
+        blob = base64.b64decode(b"".join(pem.strip().splitlines()[1:-1]))
+    except ValueError:
+        return False
+    if not blob.startswith(magic):
+        return False
+    try:
+        cipher, _ = _read_string(blob, len(magic))
+    except SignatureError:
+        return False
+    return cipher != b"none"
 
 
 def load_public_key(line: str) -> ed25519.Ed25519PublicKey:
@@ -71,7 +104,7 @@ def _wire(public: ed25519.Ed25519PublicKey) -> bytes:
     return base64.b64decode(text.split()[1])
 
 
-def sign(message: bytes, key: ed25519.Ed25519PrivateKey, namespace: str = NAMESPACE) -> str:
+def sign(message: bytes, key: SigningKey, namespace: str = NAMESPACE) -> str:
     """The armored signature `ssh-keygen -Y sign -n NAMESPACE` would write."""
     raw = key.sign(_signed_data(message, namespace))
     blob = (

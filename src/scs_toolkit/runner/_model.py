@@ -50,6 +50,14 @@ class RunResult:
     api_calls: int | None = None
     tool_version: str = ""
     snapshot_errors: Mapping[str, str] = field(default_factory=dict)
+    #: What the run's probes named their resources with (`scs check cleanup --prefix` finds leftovers by it).
+    resource_prefix: str | None = None
+    #: The user stopped the run (Ctrl-C): testcases that had not started are MISSING.
+    interrupted: bool = False
+
+    @property
+    def leftovers(self) -> tuple[str, ...]:
+        return tuple(item for r in self.results.values() for item in r.outcome.leftovers)
 
     @property
     def passes_effective(self) -> bool:

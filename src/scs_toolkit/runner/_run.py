@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -11,8 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 
 from .. import __version__
-from ..checks import Outcome, Status, all_checks, evaluate
+from ..checks import Outcome, Probe, Status, all_checks, evaluate
 from ..collect import IaasSnapshot
+from ..collect._retry import CANCEL
 from ..standards import Scope, Version
 from ._model import RunResult, TestcaseResult, VersionVerdict
 
@@ -38,11 +40,12 @@ def select(
             raise SelectionError(f"no version of {scope.name} is in force on {on}; pick one with --version")
     ids = sorted({tc for v in versions for tc in (*v.required, *v.recommended)})
     if tests:
+        # any testcase the scope defines, also one that no version lists (it then informs, it judges nothing)
         try:
             pattern = re.compile(tests)
         except re.error as error:
             raise SelectionError(f"--tests {tests!r} is not a regular expression: {error}") from None
-        ids = [tc for tc in ids if pattern.search(tc)]
+        ids = sorted(tc for tc in scope.testcases if pattern.search(tc))
     if sections:
         wanted = set(sections)
         ids = [tc for tc in ids if scope.testcases[tc].section in wanted or scope.testcases[tc].section is None]
@@ -85,11 +88,18 @@ def run_scope(
     argv: Iterable[str] = (),
     progress: Callable[[str, Outcome], None] | None = None,
     api_calls: Callable[[], int] | None = None,
-    conn: object = None,
+    probe: Probe | None = None,
+    run_uuid: str | None = None,
+    cancel: threading.Event = CANCEL,
 ) -> RunResult:
-    """Collect the snapshot parts the selected checks need (once), then decide every testcase."""
+    """Collect the snapshot parts the selected checks need (once), then decide every testcase.
+
+    Once `cancel` is set (Ctrl-C), no testcase starts any more: those not begun are MISSING ("not
+    run"), running probes stop waiting and clean up, and the result is the partial run.
+    """
     started = time.monotonic()
     on = on or dt.date.today()
+    run_uuid = run_uuid or str(uuid.uuid4())
     versions, ids = select(scope, on, version, tests, sections)
     checks = all_checks()
     needed = set().union(*(checks[tc].needs for tc in ids if tc in checks))
@@ -98,7 +108,10 @@ def run_scope(
 
     def decide(tc: str) -> TestcaseResult:
         begun = time.monotonic()
-        outcome = evaluate(snapshot, [tc], conn)[tc]
+        if cancel.is_set():
+            outcome = Outcome(Status.MISSING, "not run: the run was interrupted")
+        else:
+            outcome = evaluate(snapshot, [tc], probe)[tc]
         if progress is not None:
             progress(tc, outcome)
         return TestcaseResult(tc, outcome, time.monotonic() - begun)
@@ -120,7 +133,7 @@ def run_scope(
         scope_name=scope.name,
         scope_url=scope.url,
         subject=subject,
-        run_uuid=str(uuid.uuid4()),
+        run_uuid=run_uuid,
         checked_at=dt.datetime.now(dt.UTC),
         reference_date=on,
         argv=tuple(argv),
@@ -133,4 +146,6 @@ def run_scope(
         api_calls=api_calls() if api_calls else None,
         tool_version=__version__,
         snapshot_errors=MappingProxyType(dict(snapshot.errors)),
+        resource_prefix=probe.prefix if probe is not None else None,
+        interrupted=cancel.is_set(),
     )

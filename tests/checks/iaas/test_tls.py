@@ -76,7 +76,7 @@ def servers() -> Iterator[list[threading.Event]]:
 
 def run(*urls: str) -> tuple[Status, list[str]]:
     snapshot = IaasSnapshot(taken_at=dt.datetime.now(dt.UTC), catalog=(CatalogEntry("compute", "nova", urls),))
-    outcome = evaluate(snapshot, ["scs-0125-public-endpoints-tls"], conn=object())["scs-0125-public-endpoints-tls"]
+    outcome = evaluate(snapshot, ["scs-0125-public-endpoints-tls"], probe=object())["scs-0125-public-endpoints-tls"]
     return outcome.status, [f.message for f in outcome.findings]
 
 

@@ -1,8 +1,11 @@
 """scs-0101 entropy: on a sample VM, entropy_avail is 256 and the random source passes FIPS 140-2 tests.
 
-Both testcases read the output of one VM per run (booted once, shared). The VM gets a key pair, a
-network with a router to the external network, a security group that admits SSH and a floating IP;
-everything is named `scs-test-0101-...` and deleted afterwards, also when something fails.
+All three VM testcases read one VM per run (booted once, shared). Like the official check, the VM runs
+the commands from its user data and prints the results to its serial console (`_scs-test-<section>:
+<line>`), which we read through the compute API: no floating IP, no SSH, nothing the tester must reach.
+Only when the console carries no results (a cloud without console logs, a cloud-init that does not
+log to the console) does the probe attach a floating IP and ask the guest over SSH. Everything is named
+with the run's prefix and deleted afterwards, also when something fails.
 """
 
 from __future__ import annotations
@@ -14,39 +17,70 @@ import re
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncssh
 from openstack import exceptions
 
 from ...collect import Flavor, IaasSnapshot, Image
-from ...collect._cleanup import delete_created
-from ...collect._retry import CANCEL, Cancelled, wait_for_status, with_retries
-from .._model import Finding, Outcome
+from ...collect._cleanup import delete_created, describe
+from ...collect._retry import CANCEL, Cancelled, transient, wait_for_status, with_retries
+from .._model import Finding, Outcome, Probe
 from .._registry import testcase
 
-PREFIX = "scs-test-0101-"
 BOOT_TIMEOUT_S = 300.0
+#: How long the console may take to show every result (cloud-init installs rng-tools first).
+CONSOLE_TIMEOUT_S = 300.0
 SSH_TIMEOUT_S = 180.0
-ENTROPY = "cat /proc/sys/kernel/random/entropy_avail"
-FIPS = "cat /dev/random | rngtest -c 1000"
-RNGD = "sudo systemctl status rngd"
-USER_DATA = "#cloud-config\npackages:\n  - rng-tools5\n"
+END = "_scs-test-end"
+SCRIPT_FAILED = "Failed to run module scripts-user"
+#: The commands the VM runs; each output line is printed to the console as `_scs-test-<section>: <line>`.
+COMMANDS = {
+    "entropy-avail": "cat /proc/sys/kernel/random/entropy_avail",
+    "fips-test": "cat /dev/random | rngtest -c 1000",
+    "rngd": "sudo systemctl status rngd",
+}
+USER_DATA = (
+    "#cloud-config\n"
+    "packages:\n  - rng-tools5\n"
+    "runcmd:\n"
+    + "".join(
+        f"  - >-\n    {command} 2>&1 | awk '$0=\"_scs-test-{section}: \"$0'\n" for section, command in COMMANDS.items()
+    )
+    + f"  - echo '{END}'\n"
+    + f'final_message: "{END}"\n'
+)
 _FAILURES = re.compile(r"failures:\s(\d+)")
+_MARKER = re.compile(r"_scs-test-([a-z0-9-]+):(.*)$")
 
 
 @dataclass(frozen=True)
 class VmOutput:
+    """What the sample VM said, per section (lines without the marker), and how we learned it."""
+
     image: str
-    entropy: str | None = None
-    fips: str | None = None
-    rngd: int | None = None  # exit status of `systemctl status rngd`
+    sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = ""  # "console" or "ssh"
     error: str | None = None
 
+    def lines(self, section: str) -> tuple[str, ...] | None:
+        return self.sections.get(section)
 
-_RUNS: weakref.WeakKeyDictionary[Any, VmOutput] = weakref.WeakKeyDictionary()
+
+def console_sections(console: str) -> dict[str, tuple[str, ...]]:
+    """`_scs-test-<section>: payload` lines of a console log, payloads per section in order."""
+    sections: dict[str, list[str]] = {}
+    for line in console.splitlines():
+        match = _MARKER.search(line)
+        if match:
+            sections.setdefault(match.group(1), []).append(match.group(2).strip())
+    return {name: tuple(lines) for name, lines in sections.items()}
+
+
+_RUNS: weakref.WeakKeyDictionary[Probe, VmOutput] = weakref.WeakKeyDictionary()
 
 
 def canonical_image(images: tuple[Image, ...]) -> Image | None:
@@ -73,17 +107,17 @@ def smallest_flavor(flavors: tuple[Flavor, ...], image: Image) -> Flavor | None:
     return min(fitting, key=lambda f: (f.vcpus + f.ram_mib / 3072 + f.disk_gb / 10, f.name)) if fitting else None
 
 
-_LOCK = threading.Lock()  # both testcases may run at once: only one of them boots the VM
+_LOCK = threading.Lock()  # the testcases may run at once: only one of them boots the VM
 
 
-def _vm_output(snapshot: IaasSnapshot, conn: Any) -> VmOutput:
+def _vm_output(snapshot: IaasSnapshot, probe: Probe) -> VmOutput:
     with _LOCK:
-        if conn not in _RUNS:
-            _RUNS[conn] = _boot_and_probe(snapshot, conn)
-        return _RUNS[conn]
+        if probe not in _RUNS:
+            _RUNS[probe] = _boot_and_probe(snapshot, probe)
+        return _RUNS[probe]
 
 
-def _boot_and_probe(snapshot: IaasSnapshot, conn: Any) -> VmOutput:
+def _boot_and_probe(snapshot: IaasSnapshot, probe: Probe) -> VmOutput:
     image = canonical_image(snapshot.images or ())
     if image is None:
         return VmOutput("", error="no public Debian or Ubuntu image to boot")
@@ -91,82 +125,145 @@ def _boot_and_probe(snapshot: IaasSnapshot, conn: Any) -> VmOutput:
     if flavor is None:
         return VmOutput(image.name, error=f"no flavor with a root disk fits image {image.name}")
     created: list[tuple[str, Any]] = []
+    vm = _Vm(probe, image, created)
     try:
-        key = asyncssh.generate_private_key("ssh-ed25519")
-        public = key.export_public_key().decode()
-        keypair = with_retries(lambda: conn.compute.create_keypair(name=f"{PREFIX}key", public_key=public))
-        created.append(("keypair", keypair))
-        address, port = _boot(conn, image, flavor.id, created)
-        with ThreadPoolExecutor(1) as own_loop:  # the caller's thread may run an event loop already
-            entropy, fips, rngd = own_loop.submit(asyncio.run, _ssh(address, port, key)).result()
-        return VmOutput(image.name, entropy=entropy, fips=fips, rngd=rngd)
-    except Exception as error:  # any failure here means no verdict for either testcase
-        return VmOutput(image.name, error=f"{type(error).__name__}: {error}")
+        vm.boot(flavor.id)
+        sections, console_problem = vm.read_console()
+        if all(section in sections for section in COMMANDS):
+            return VmOutput(image.name, sections, "console")
+        try:
+            return VmOutput(image.name, {**vm.ask_over_ssh(), **sections}, "ssh")
+        except Cancelled:
+            raise
+        except Exception as error:
+            return VmOutput(image.name, error=f"{console_problem}; asking over SSH failed too: {describe(error)}")
+    except Exception as error:  # any failure here means no verdict for the VM testcases
+        return VmOutput(image.name, error=describe(error))
     finally:
-        # best effort; leftovers carry the prefix for clean-up tools
-        delete_created(conn, created, BOOT_TIMEOUT_S, poll_s=1)
+        # best effort; leftovers carry the run's prefix for `scs check cleanup`
+        problems = delete_created(probe.conn, created, BOOT_TIMEOUT_S, poll_s=1)
+        if problems:
+            _LEFTOVERS[probe] = tuple(problems)
 
 
-def _boot(conn: Any, image: Image, flavor_id: str, created: list[tuple[str, Any]]) -> tuple[str, int]:
-    net = conn.network
-    public = next(iter(with_retries(lambda: list(net.networks(is_router_external=True)))), None)
-    if public is None:
-        raise RuntimeError("no external network for a floating IP")
-    network = with_retries(lambda: net.create_network(name=f"{PREFIX}net"))
-    created.append(("network", network))
-    subnet = with_retries(
-        lambda: net.create_subnet(
-            name=f"{PREFIX}subnet",
-            network_id=network.id,
-            ip_version=4,
-            cidr="10.101.0.0/24",
-            dns_nameservers=["9.9.9.9"],
-        )
-    )
-    router = with_retries(
-        lambda: net.create_router(name=f"{PREFIX}router", external_gateway_info={"network_id": public.id})
-    )
-    created.append(("router", router))
-    with_retries(lambda: net.add_interface_to_router(router, subnet.id))  # positional: SDK 4.x renames subnet_id
-    created.append(("interface", (router, subnet.id)))
-    group = with_retries(
-        lambda: net.create_security_group(name=f"{PREFIX}ssh", description="SSH for the scs-0101 probe")
-    )
-    created.append(("security_group", group))
-    with contextlib.suppress(exceptions.ConflictException):  # the default rules may already admit SSH
-        with_retries(
-            lambda: net.create_security_group_rule(
-                security_group_id=group.id,
-                direction="ingress",
-                protocol="tcp",
-                port_range_min=22,
-                port_range_max=22,
-                remote_ip_prefix="0.0.0.0/0",
+_LEFTOVERS: weakref.WeakKeyDictionary[Probe, tuple[str, ...]] = weakref.WeakKeyDictionary()
+
+
+class _Vm:
+    """The probe VM's life: network, boot, console, and, only if needed, a floating IP for SSH."""
+
+    def __init__(self, probe: Probe, image: Image, created: list[tuple[str, Any]]) -> None:
+        self.probe, self.conn, self.image, self.created = probe, probe.conn, image, created
+        self.key = asyncssh.generate_private_key("ssh-ed25519")
+        self.server: Any = None
+        self.external: Any = None
+
+    def boot(self, flavor_id: str) -> None:
+        conn, net, name = self.conn, self.conn.network, self.probe.name
+        public = self.key.export_public_key().decode()
+        keypair = with_retries(lambda: conn.compute.create_keypair(name=name("0101-key"), public_key=public))
+        self.created.append(("keypair", keypair))
+        network = with_retries(lambda: net.create_network(name=name("0101-net")))
+        self.created.append(("network", network))
+        subnet = with_retries(
+            lambda: net.create_subnet(
+                name=name("0101-subnet"),
+                network_id=network.id,
+                ip_version=4,
+                cidr="10.101.0.0/24",
+                dns_nameservers=["9.9.9.9"],
             )
         )
-    server = with_retries(
-        lambda: conn.compute.create_server(
-            name=f"{PREFIX}server",
-            image_id=image.id,
-            flavor_id=flavor_id,
-            networks=[{"uuid": network.id}],
-            key_name=f"{PREFIX}key",
-            security_groups=[{"name": "default"}, {"name": group.name}],
-            user_data=base64.b64encode(USER_DATA.encode()).decode(),
+        # the guest installs rng-tools: it needs a way out (and SSH, if it comes to that, a way in)
+        self.external = next(iter(with_retries(lambda: list(net.networks(is_router_external=True)))), None)
+        if self.external is not None:
+            external_id = self.external.id
+            router = with_retries(
+                lambda: net.create_router(name=name("0101-router"), external_gateway_info={"network_id": external_id})
+            )
+            self.created.append(("router", router))
+            with_retries(lambda: net.add_interface_to_router(router, subnet.id))  # positional: SDK 4.x renamed it
+            self.created.append(("interface", (router, subnet.id)))
+        group = with_retries(
+            lambda: net.create_security_group(name=name("0101-ssh"), description="SSH for the scs-0101 probe")
         )
-    )
-    created.append(("server", server))
-    server = wait_for_status(lambda: conn.compute.get_server(server.id), "ACTIVE", "server", BOOT_TIMEOUT_S)
-    port = next(iter(with_retries(lambda: list(net.ports(device_id=server.id)))))
-    fip = with_retries(lambda: net.create_ip(floating_network_id=public.id, port_id=port.id))
-    created.append(("floating_ip", fip))
-    server = with_retries(lambda: conn.compute.get_server(server.id))
-    return fip.floating_ip_address, int((server.metadata or {}).get("sim:ssh_port", 22))
+        self.created.append(("security_group", group))
+        with contextlib.suppress(exceptions.ConflictException):  # the default rules may already admit SSH
+            with_retries(
+                lambda: net.create_security_group_rule(
+                    security_group_id=group.id,
+                    direction="ingress",
+                    protocol="tcp",
+                    port_range_min=22,
+                    port_range_max=22,
+                    remote_ip_prefix="0.0.0.0/0",
+                )
+            )
+        server = with_retries(
+            lambda: conn.compute.create_server(
+                name=name("0101-server"),
+                image_id=self.image.id,
+                flavor_id=flavor_id,
+                networks=[{"uuid": network.id}],
+                key_name=keypair.name,
+                security_groups=[{"name": "default"}, {"name": group.name}],
+                user_data=base64.b64encode(USER_DATA.encode()).decode(),
+            )
+        )
+        self.created.append(("server", server))
+        self.server = wait_for_status(
+            lambda: conn.compute.get_server(server.id), "ACTIVE", "server", self.probe.timeout_s or BOOT_TIMEOUT_S
+        )
+
+    def read_console(self) -> tuple[dict[str, tuple[str, ...]], str]:
+        """The results from the console log, and, if some are missing, why."""
+        timeout = self.probe.timeout_s or CONSOLE_TIMEOUT_S
+        deadline = time.monotonic() + timeout
+        delay, console = 1.0, ""
+        while True:
+            try:
+                console = with_retries(lambda: self.conn.compute.get_server_console_output(self.server)["output"])
+            except exceptions.HttpException as error:
+                if transient(error):
+                    raise
+                return {}, f"the console log is not available ({describe(error)})"
+            console = console or ""
+            sections = console_sections(console)
+            if END in console or SCRIPT_FAILED in console or all(s in sections for s in COMMANDS):
+                missing = sorted(set(COMMANDS) - set(sections))
+                if SCRIPT_FAILED in console:
+                    return sections, f"cloud-init reports '{SCRIPT_FAILED}' on the console"
+                return sections, f"the console log lacks {', '.join(missing)}" if missing else ""
+            if time.monotonic() > deadline:
+                tail = (console.strip().splitlines() or ["(empty)"])[-1][:120]
+                return sections, f"no results on the console within {timeout:.0f} s (last line: {tail!r})"
+            if CANCEL.wait(delay):
+                raise Cancelled("interrupted while reading the console")
+            delay = min(delay * 1.5, 5.0)
+
+    def ask_over_ssh(self) -> dict[str, tuple[str, ...]]:
+        """Attach a floating IP and run the commands over SSH (only when the console had no results)."""
+        if self.external is None:
+            raise RuntimeError("no external network for a floating IP")
+        conn, net = self.conn, self.conn.network
+        external_id = self.external.id
+        port = next(iter(with_retries(lambda: list(net.ports(device_id=self.server.id)))))
+        fip = with_retries(
+            lambda: net.create_ip(
+                floating_network_id=external_id, port_id=port.id, description=self.probe.name("0101-fip")
+            )
+        )
+        self.created.append(("floating_ip", fip))
+        server = with_retries(lambda: conn.compute.get_server(self.server.id))
+        port_number = int((server.metadata or {}).get("sim:ssh_port", 22))
+        probe = _ssh(fip.floating_ip_address, port_number, self.key, self.probe.timeout_s or SSH_TIMEOUT_S)
+        with ThreadPoolExecutor(1) as own_loop:  # the caller's thread may run an event loop already
+            return own_loop.submit(asyncio.run, probe).result()
 
 
-async def _ssh(address: str, port: int, key: asyncssh.SSHKey) -> tuple[str, str, int]:
-    """Log in as soon as the guest accepts (retrying while it boots) and run the two commands."""
-    deadline = time.monotonic() + SSH_TIMEOUT_S
+async def _ssh(address: str, port: int, key: asyncssh.SSHKey, timeout_s: float) -> dict[str, tuple[str, ...]]:
+    """Log in as soon as the guest accepts (retrying while it boots) and run the commands."""
+    deadline = time.monotonic() + timeout_s
     delay = 0.5
     while True:
         for user in ("debian", "ubuntu"):
@@ -174,20 +271,27 @@ async def _ssh(address: str, port: int, key: asyncssh.SSHKey) -> tuple[str, str,
                 async with asyncssh.connect(
                     address, port=port, username=user, client_keys=[key], known_hosts=None, connect_timeout=15
                 ) as connection:
-                    entropy = await connection.run(ENTROPY, timeout=60)
-                    fips = await connection.run(FIPS, timeout=120)
-                    rngd = await connection.run(RNGD, timeout=60)
-                    return str(entropy.stdout), str(fips.stdout) + str(fips.stderr), int(rngd.exit_status or 0)
+                    sections = {}
+                    for section, command in COMMANDS.items():
+                        done = await connection.run(f"{command} 2>&1", timeout=120)
+                        sections[section] = tuple(line.strip() for line in str(done.stdout).splitlines())
+                    return sections
             except asyncssh.PermissionDenied:
                 continue  # wrong user name for this image: try the next
             except (TimeoutError, OSError, asyncssh.Error):
                 break
         if time.monotonic() > deadline:
-            raise TimeoutError(f"could not log in to {address}:{port} within {SSH_TIMEOUT_S:.0f} s")
+            raise TimeoutError(f"could not log in to {address}:{port} within {timeout_s:.0f} s")
         if CANCEL.is_set():
             raise Cancelled("interrupted while waiting for SSH")
         await asyncio.sleep(delay)
         delay = min(delay * 1.5, 10)
+
+
+def _verdict(snapshot: IaasSnapshot, probe: Probe, decide: Callable[[VmOutput], Outcome]) -> Outcome:
+    output = _vm_output(snapshot, probe)
+    outcome = Outcome.aborted(f"could not probe a VM: {output.error}") if output.error else decide(output)
+    return outcome.left_behind(_LEFTOVERS.get(probe, ()))
 
 
 @testcase(
@@ -198,18 +302,21 @@ async def _ssh(address: str, port: int, key: asyncssh.SSHKey) -> tuple[str, str,
     needs=["images", "flavors"],
     active=True,
 )
-def entropy_avail(snapshot: IaasSnapshot, conn: Any) -> Outcome:
-    output = _vm_output(snapshot, conn)
-    if output.error or output.entropy is None:
-        return Outcome.aborted(f"could not probe a VM: {output.error}")
-    value = output.entropy.strip()
-    if value == "256":
-        return Outcome.passed(f"entropy_avail is 256 on {output.image}")
-    return Outcome.failed(
-        f"entropy_avail is {value}, not 256",
-        [Finding(output.image, "entropy_avail", "256", value)],
-        "Use images with a kernel >= 5.18 (fixed 256) and do not filter RDRAND/RDSEED from guests.",
-    )
+def entropy_avail(snapshot: IaasSnapshot, probe: Probe) -> Outcome:
+    def decide(output: VmOutput) -> Outcome:
+        lines = output.lines("entropy-avail")
+        if not lines:
+            return Outcome.aborted(f"the VM did not report entropy_avail ({output.source})")
+        value = lines[0]
+        if value == "256":
+            return Outcome.passed(f"entropy_avail is 256 on {output.image} (read from the {output.source})")
+        return Outcome.failed(
+            f"entropy_avail is {value}, not 256",
+            [Finding(output.image, "entropy_avail", "256", value)],
+            "Use images with a kernel >= 5.18 (fixed 256) and do not filter RDRAND/RDSEED from guests.",
+        )
+
+    return _verdict(snapshot, probe, decide)
 
 
 @testcase(
@@ -220,21 +327,21 @@ def entropy_avail(snapshot: IaasSnapshot, conn: Any) -> Outcome:
     needs=["images", "flavors"],
     active=True,
 )
-def fips_test(snapshot: IaasSnapshot, conn: Any) -> Outcome:
-    output = _vm_output(snapshot, conn)
-    if output.error or output.fips is None:
-        return Outcome.aborted(f"could not probe a VM: {output.error}")
-    match = _FAILURES.search(output.fips)
-    if match is None:
-        return Outcome.aborted("rngtest gave no FIPS result (is rng-tools installed in the image?)")
-    failures = int(match.group(1))
-    if failures <= 5:
-        return Outcome.passed(f"{failures} FIPS 140-2 failures in 1000 blocks")
-    return Outcome.failed(
-        f"{failures} FIPS 140-2 failures in 1000 blocks",
-        [Finding(output.image, "FIPS 140-2 failures", "<= 5", str(failures))],
-        "Give guests a better random source (virtio-rng, RDRAND/RDSEED).",
-    )
+def fips_test(snapshot: IaasSnapshot, probe: Probe) -> Outcome:
+    def decide(output: VmOutput) -> Outcome:
+        match = _FAILURES.search(" ".join(output.lines("fips-test") or ()))
+        if match is None:
+            return Outcome.aborted("rngtest gave no FIPS result (is rng-tools installed in the image?)")
+        failures = int(match.group(1))
+        if failures <= 5:
+            return Outcome.passed(f"{failures} FIPS 140-2 failures in 1000 blocks")
+        return Outcome.failed(
+            f"{failures} FIPS 140-2 failures in 1000 blocks",
+            [Finding(output.image, "FIPS 140-2 failures", "<= 5", str(failures))],
+            "Give guests a better random source (virtio-rng, RDRAND/RDSEED).",
+        )
+
+    return _verdict(snapshot, probe, decide)
 
 
 @testcase(
@@ -246,17 +353,21 @@ def fips_test(snapshot: IaasSnapshot, conn: Any) -> Outcome:
     severity="warning",
     active=True,
 )
-def rngd(snapshot: IaasSnapshot, conn: Any) -> Outcome:
-    output = _vm_output(snapshot, conn)
-    if output.error or output.rngd is None:
-        return Outcome.aborted(f"could not probe a VM: {output.error}")
-    if output.rngd == 0:
-        return Outcome.passed(f"rngd runs on {output.image}")
-    return Outcome.failed(
-        "rngd is not running",
-        [Finding(output.image, "systemctl status rngd", "0", str(output.rngd))],
-        "Install and enable rng-tools in the images.",
-    )
+def rngd(snapshot: IaasSnapshot, probe: Probe) -> Outcome:
+    def decide(output: VmOutput) -> Outcome:
+        lines = output.lines("rngd")
+        if lines is None:
+            return Outcome.aborted(f"the VM did not report on rngd ({output.source})")
+        text = " ".join(lines)
+        if "active (running)" in text:
+            return Outcome.passed(f"rngd runs on {output.image}")
+        return Outcome.failed(
+            "rngd is not running",
+            [Finding(output.image, "systemctl status rngd", "active (running)", (lines or ("no output",))[0])],
+            "Install and enable rng-tools in the images.",
+        )
+
+    return _verdict(snapshot, probe, decide)
 
 
 @testcase(

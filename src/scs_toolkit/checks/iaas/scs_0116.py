@@ -7,11 +7,10 @@ from typing import Any
 from openstack import exceptions
 
 from ...collect import IaasSnapshot
+from ...collect._cleanup import describe
 from ...collect._retry import with_retries
-from .._model import Finding, Outcome
+from .._model import Finding, Outcome, Probe
 from .._registry import testcase
-
-SECRET_NAME = "scs-member-role-test-secret"
 
 
 def privileged_roles(snapshot: IaasSnapshot) -> Outcome | None:
@@ -55,40 +54,47 @@ def presence(snapshot: IaasSnapshot) -> Outcome:
     needs=["catalog", "roles"],
     active=True,
 )
-def permissions(snapshot: IaasSnapshot, conn: Any) -> Outcome:
+def permissions(snapshot: IaasSnapshot, probe: Probe) -> Outcome:
     refused = privileged_roles(snapshot)
     if refused is not None:
         return refused
     if not _has_key_manager(snapshot):
         return Outcome.passed("no key manager offered: nothing to check")
+    conn, name = probe.conn, probe.name("0116-secret")
 
     def ours() -> list[Any]:
-        return [s for s in with_retries(lambda: list(conn.key_manager.secrets())) if s.name == SECRET_NAME]
+        return [s for s in with_retries(lambda: list(conn.key_manager.secrets(name=name))) if s.name == name]
 
     def delete(secret: Any) -> None:
-        with_retries(lambda: conn.key_manager.delete_secret(secret.secret_ref.rstrip("/").rsplit("/", 1)[-1]))
+        with_retries(lambda: conn.key_manager.delete_secret(_secret_id(secret)))
 
+    leftovers: list[str] = []
     try:
-        for leftover in ours():
-            delete(leftover)
         created = with_retries(
             lambda: conn.key_manager.create_secret(
-                name=SECRET_NAME, payload="foo", payload_content_type="text/plain", secret_type="opaque"
+                name=name, payload="foo", payload_content_type="text/plain", secret_type="opaque"
             )
         )
         try:
             if not ours():
                 return Outcome.failed(
                     "a created secret is not listed",
-                    [Finding(SECRET_NAME, "not listed after creation")],
+                    [Finding(name, "not listed after creation")],
                     "Check the Barbican policy for listing secrets.",
                 )
         finally:
-            delete(created)
+            try:
+                delete(created)
+            except exceptions.HttpException as error:
+                leftovers.append(f"secret {name} ({_secret_id(created)}): cannot delete: {describe(error)}")
     except exceptions.ForbiddenException as error:
         return Outcome.failed(
             "members may not use the key manager",
             [Finding("key-manager", f"HTTP 403: {error.details or error}")],
             "Map Keystone `member` to Barbican `creator` in the policy, or enable secure RBAC.",
-        )
-    return Outcome.passed("a member created, listed and deleted a secret")
+        ).left_behind(leftovers)
+    return Outcome.passed("a member created, listed and deleted a secret").left_behind(leftovers)
+
+
+def _secret_id(secret: Any) -> str:
+    return str(secret.secret_ref).rstrip("/").rsplit("/", 1)[-1]

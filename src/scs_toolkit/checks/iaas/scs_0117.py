@@ -1,35 +1,85 @@
-"""scs-0117 volume backup: back up a fresh 1 GiB volume and restore it (all resources prefixed, always removed)."""
+"""scs-0117 volume backup: back up a fresh 1 GiB volume and restore it (named with the run's prefix, always removed).
+
+Removal is confirmed, not assumed: real Cinder without a backup service answers a backup DELETE with
+404 "Service cinder-backup could not be found" although the backup still exists, so a 404 on delete
+is followed by a GET, and whatever stays is reported with the result.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from openstack import exceptions
 
 from ...collect import IaasSnapshot
-from ...collect._retry import transient, wait_for_status, with_retries
-from .._model import Finding, Outcome
+from ...collect._cleanup import describe
+from ...collect._retry import transient, wait_for_gone, wait_for_status, with_retries
+from .._model import Finding, Outcome, Probe
 from .._registry import testcase
 
-PREFIX = "scs-test-"
+SETTLE_TIMEOUT_S = 300.0
 
 
-def cleanup(conn: Any) -> None:
-    """Remove every prefixed backup and volume, waiting for transitional states to settle first."""
-    storage = conn.block_storage
-    for backup in with_retries(lambda: list(storage.backups())):
-        if (backup.name or "").startswith(PREFIX):
-            _settle_and_delete(backup.id, storage.get_backup, storage.delete_backup, "backup")
-    for volume in with_retries(lambda: list(storage.volumes())):
-        if (volume.name or "").startswith(PREFIX):
-            _settle_and_delete(volume.id, storage.get_volume, storage.delete_volume, "volume")
+def remove_owned(storage: Any, prefix: str, backups: bool = True) -> list[str]:
+    """Delete the backups (if any were made), then the volumes, named with `prefix`; return what stays, and why."""
+    problems: list[str] = []
+    kinds: list[tuple[str, Callable[[], Any], Callable[[str], Any], Callable[..., Any]]] = [
+        ("volume", storage.volumes, storage.get_volume, storage.delete_volume)
+    ]
+    if backups:
+        kinds.insert(0, ("backup", storage.backups, storage.get_backup, storage.delete_backup))
+    for what, listing, get, delete in kinds:
+        try:  # a broken backup API must not keep the volumes from being removed
+            owned = [r for r in with_retries(functools.partial(_listed, listing)) if (r.name or "").startswith(prefix)]
+        except exceptions.SDKException as error:
+            problems.append(f"{what}s named {prefix}...: could not list them: {describe(error)}")
+            continue
+        for resource in owned:
+            try:
+                problems += _settle_and_delete(resource, get, delete, what)
+            except exceptions.SDKException as error:
+                problems.append(f"{what} {resource.name} ({resource.id}): {describe(error)}")
+    return problems
 
 
-def _settle_and_delete(resource_id: str, get: Any, delete: Any, what: str) -> None:
-    resource = with_retries(lambda: get(resource_id))
-    if resource.status not in ("available", "error"):
-        wait_for_status(lambda: get(resource_id), "available", what, cancellable=False)  # clean-up always finishes
-    with_retries(lambda: delete(resource_id, ignore_missing=True))
+def _listed(listing: Callable[[], Any]) -> list[Any]:
+    return list(listing())
+
+
+def _current(get: Callable[[str], Any], resource_id: str) -> Any | None:
+    try:
+        return with_retries(lambda: get(resource_id))
+    except exceptions.NotFoundException:
+        return None
+
+
+def _settle_and_delete(resource: Any, get: Callable[[str], Any], delete: Callable[..., Any], what: str) -> list[str]:
+    """Wait out transitional states, delete, and confirm; a list with one problem if it stays."""
+    label = f"{what} {resource.name} ({resource.id})"
+    current = _current(get, resource.id)
+    if current is None:
+        return []
+    if current.status not in ("available", "error"):
+        # clean-up always finishes (not cancellable); error states can be deleted, a stuck one shows below
+        with contextlib.suppress(RuntimeError, TimeoutError):
+            wait_for_status(lambda: get(resource.id), "available", what, SETTLE_TIMEOUT_S, cancellable=False)
+    try:
+        with_retries(lambda: delete(resource.id, ignore_missing=False))
+    except exceptions.NotFoundException as error:
+        still = _current(get, resource.id)
+        if still is not None:  # "not found" was about something else (e.g. the backup service)
+            return [f"{label}, status {still.status}: cannot delete: {error.details or describe(error)}"]
+        return []
+    except exceptions.HttpException as error:
+        return [f"{label}: cannot delete: HTTP {error.status_code}: {error.details or describe(error)}"]
+    try:
+        wait_for_gone(lambda: get(resource.id), what, SETTLE_TIMEOUT_S)
+    except (RuntimeError, TimeoutError) as error:
+        return [f"{label}: {error}"]
+    return []
 
 
 @testcase(
@@ -40,31 +90,35 @@ def _settle_and_delete(resource_id: str, get: Any, delete: Any, what: str) -> No
     needs=[],
     active=True,
 )
-def backup(snapshot: IaasSnapshot, conn: Any) -> Outcome:
-    storage = conn.block_storage
+def backup(snapshot: IaasSnapshot, probe: Probe) -> Outcome:
+    storage = probe.conn.block_storage
+    leftovers: list[str] = []
+    backup_requested = False
     try:
-        cleanup(conn)
         try:
-            volume = with_retries(lambda: storage.create_volume(name=f"{PREFIX}volume", size=1))
+            volume = with_retries(lambda: storage.create_volume(name=probe.name("0117-volume"), size=1))
             wait_for_status(lambda: storage.get_volume(volume.id), "available", "volume")
-            made = with_retries(lambda: storage.create_backup(name=f"{PREFIX}volume-backup", volume_id=volume.id))
+            backup_requested = True
+            made = with_retries(
+                lambda: storage.create_backup(name=probe.name("0117-volume-backup"), volume_id=volume.id)
+            )
             wait_for_status(lambda: storage.get_backup(made.id), "available", "backup")
-            restored = with_retries(lambda: storage.restore_backup(made, name=f"{PREFIX}restored-backup"))
+            restored = with_retries(lambda: storage.restore_backup(made, name=probe.name("0117-restored")))
             wait_for_status(lambda: storage.get_volume(restored["volume_id"]), "available", "restored volume")
         finally:
-            cleanup(conn)
+            leftovers = remove_owned(storage, probe.prefix, backups=backup_requested)
     except exceptions.HttpException as error:
         if transient(error):
-            return Outcome.aborted(f"the block storage API kept failing: {error}")
+            return Outcome.aborted(f"the block storage API kept failing: {error}").left_behind(leftovers)
         return Outcome.failed(
             "volume backup does not work",
             [Finding("backup", f"HTTP {error.status_code}: {error.details or error}")],
             "Offer the backup API with a configured backup driver (scs-0117).",
-        )
+        ).left_behind(leftovers)
     except (RuntimeError, TimeoutError) as error:
         return Outcome.failed(
             "volume backup does not work",
             [Finding("backup", str(error))],
             "Check the backup driver: backups and restores must reach status available.",
-        )
-    return Outcome.passed("a 1 GiB volume was backed up and restored")
+        ).left_behind(leftovers)
+    return Outcome.passed("a 1 GiB volume was backed up and restored").left_behind(leftovers)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from ...collect import IaasSnapshot
-from .._model import Check, Finding, Outcome, TestcaseInfo
+from .._model import Check, Finding, Outcome, Probe, TestcaseInfo
 from .._registry import register, testcase
 
 #: testcase id -> accepted catalog types
@@ -62,7 +61,7 @@ for _id, _types in SERVICES.items():
     needs=["catalog"],
     active=True,
 )
-def swift_s3(snapshot: IaasSnapshot, conn: Any) -> Outcome:
+def swift_s3(snapshot: IaasSnapshot, probe: Probe) -> Outcome:
     """Ask the object-store host an S3 question with a made-up key: an S3 service says it does not know it."""
     assert snapshot.catalog is not None
     urls = [u for e in snapshot.catalog if e.type == "object-store" for u in e.urls]
@@ -76,7 +75,9 @@ def swift_s3(snapshot: IaasSnapshot, conn: Any) -> Outcome:
         "x-amz-date": "20260101T000000Z",
     }
     try:
-        reply = httpx.get(root, headers=headers, timeout=30, verify=conn.verify if conn is not None else True)
+        reply = httpx.get(
+            root, headers=headers, timeout=30, verify=probe.conn.verify if probe.conn is not None else True
+        )
     except httpx.HTTPError as error:
         return Outcome.aborted(f"cannot reach {root}: {error}")
     if reply.status_code >= 500:

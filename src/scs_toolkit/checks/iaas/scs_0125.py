@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ...collect import IaasSnapshot
-from .._model import Finding, Outcome
+from .._model import Finding, Outcome, Probe
 from .._registry import testcase
 
 TIMEOUT_S = 10.0
@@ -115,7 +115,7 @@ def _certificate_findings(url: str, certificate: x509.Certificate, profile: dict
     needs=["catalog"],
     active=True,
 )
-def public_endpoints(snapshot: IaasSnapshot, conn: Any) -> Outcome:
+def public_endpoints(snapshot: IaasSnapshot, probe: Probe) -> Outcome:
     assert snapshot.catalog is not None
     urls = sorted({u for entry in snapshot.catalog for u in entry.urls})
     findings = [f for url in urls for f in check_endpoint(url, mozilla_profile())]
