@@ -1,20 +1,14 @@
-"""Shared test helpers: where the read-only reference material (../shared) lives."""
+"""Shared test helpers: where the test data (copies of official SCS material) lives."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHARED = PROJECT_ROOT.parent / "shared"
+#: Copies of the official standards texts and data files (sources and licence: tests/data/README.md).
+#: Tests read only inside the repository: a clone must pass with nothing beside it.
+DATA = PROJECT_ROOT / "tests" / "data"
+#: The official files the package bundles (scopes, standard flavors, images): tests use these copies too.
+BUNDLED = PROJECT_ROOT / "src" / "scs_toolkit" / "standards" / "data"
 
 pytest_plugins = ["scs_toolkit.simcloud.testing", "tests.monitor.fixture", "tests.browser.fixtures"]
-
-
-@pytest.fixture(scope="session")
-def shared() -> Path:
-    """The reference material beside the project root; CI clones the project next to it."""
-    if not (SHARED / "standards").is_dir():
-        pytest.fail(f"reference material not found at {SHARED}; clone the project beside shared/")
-    return SHARED

@@ -1,4 +1,4 @@
-"""Test vectors that the SCS reference tooling produced (shared/reference/standards-iaas.md, section 6).
+"""Test vectors that the SCS reference tooling produced (tests/data/reference/flavor-name-vectors.md).
 
 We agree with the reference on every verdict, canonical spelling, v1 form and short name, except
 where the reference contradicts the scs-0100 grammar; those names are listed with the reason.
@@ -12,10 +12,10 @@ import re
 import pytest
 
 from scs_toolkit import flavor_names as fn
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from tests.markdown_tables import table_rows, unquote
 
-REFERENCE = SHARED / "reference" / "standards-iaas.md"
+REFERENCE = DATA / "reference" / "flavor-name-vectors.md"
 SECTIONS = ("6.1 ", "6.2 ", "6.3 ", "6.4 ")
 
 #: The reference reads a GPU generation greedily up to the next '-' or 'h', so a GPU without

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from scs_toolkit import flavor_names as fn
-from tests.conftest import SHARED
+from tests.conftest import BUNDLED, DATA
 from tests.markdown_tables import example_names
 
 #: Names the standards list as valid although the grammar forbids them (documentation bugs).
@@ -27,7 +25,7 @@ V1_IN_V2_TEXT = {"SCS-1V:2"}
 def _examples() -> list[tuple[str, str, bool]]:
     cases = []
     for version in ("v1", "v2", "v3"):
-        path = next((SHARED / "standards").glob(f"scs-0100-{version}-*.md"))
+        path = next((DATA / "standards").glob(f"scs-0100-{version}-*.md"))
         for name, listed_valid, line in example_names(path):
             cases.append(pytest.param(name, version, listed_valid, id=f"{version}:{line}:{name}"))
     return cases
@@ -46,7 +44,7 @@ def test_example_from_standard_text(name: str, version: str, listed_valid: bool)
         assert expected_valid, f"{name} should be invalid in {version}"
 
 
-def test_examples_were_found(shared: Path) -> None:
+def test_examples_were_found() -> None:
     """Guard against the extraction silently finding nothing."""
     assert len(_examples()) > 150
     struck = [case for case in _examples() if not case.values[2]]
@@ -60,7 +58,7 @@ def test_v1_name_quoted_in_v2_text_is_tolerated_for_certification() -> None:
 
 
 def _official_flavors() -> list[dict[str, object]]:
-    document = yaml.safe_load((SHARED / "data/iaas/SCS-Spec.MandatoryFlavors.verbose.yaml").read_text())
+    document = yaml.safe_load((BUNDLED / "iaas/SCS-Spec.MandatoryFlavors.verbose.yaml").read_text())
     return document["mandatory"] + document["recommended"]
 
 
@@ -79,9 +77,9 @@ def test_official_standard_flavor_derivation(entry: dict[str, object]) -> None:
         assert fn.parse(str(entry[key])).flavor == parsed.flavor
 
 
-def test_wrong_flavor_file_defects_are_exactly_the_commented_ones(shared: Path) -> None:
+def test_wrong_flavor_file_defects_are_exactly_the_commented_ones() -> None:
     """scs-0103-v1-flavors-wrong.yaml marks its deliberate defects with '# wrong' comments."""
-    path = shared / "data/iaas/scs-0103-v1-flavors-wrong.yaml"
+    path = DATA / "iaas/scs-0103-v1-flavors-wrong.yaml"
     document = yaml.safe_load(path.read_text())
     commented = _names_with_wrong_comment(path.read_text())
     differing = set()

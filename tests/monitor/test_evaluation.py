@@ -1,4 +1,4 @@
-"""The monitor's status engine on hand-made histories (vectors from shared/reference/compliance-monitor.md §9)."""
+"""The monitor's status engine on hand-made histories (vectors recorded from the official compliance monitor)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Result expiry per testcase lifetime: vectors from shared/reference/standards-iaas.md 6.14."""
+"""Result expiry per testcase lifetime: vectors recorded from the official tooling (scs-0003 lifetimes)."""
 
 from __future__ import annotations
 

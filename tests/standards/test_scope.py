@@ -9,13 +9,14 @@ import pytest
 
 from scs_toolkit import standards
 from scs_toolkit.standards import VersionState
+from tests.conftest import BUNDLED, DATA
 
 IAAS_UUID = "50393e6f-2ae1-4c5c-a62c-3b75f2abef3f"
 
 
-def test_bundled_iaas_scope_matches_the_official_file(shared: Path) -> None:
+def test_bundled_iaas_scope_by_alias_equals_the_official_file() -> None:
     bundled = standards.load_scope("scs-compatible-iaas")
-    official = standards.load_scope(shared / "data/scopes/scs-compatible-iaas.yaml")
+    official = standards.load_scope(BUNDLED / "scopes/scs-compatible-iaas.yaml")
     assert bundled.uuid == official.uuid == IAAS_UUID
     assert bundled.versions == official.versions
     assert len(bundled.testcases) == 91
@@ -24,11 +25,11 @@ def test_bundled_iaas_scope_matches_the_official_file(shared: Path) -> None:
     assert [v.name for v in bundled.versions] == ["next", "v5.1", "v4", "v3"]
 
 
-def test_load_by_uuid_and_by_path(shared: Path, tmp_path: Path) -> None:
+def test_load_by_uuid_and_by_path(tmp_path: Path) -> None:
     assert standards.load_scope(IAAS_UUID).name == "SCS-compatible IaaS"
     assert standards.load_scope("1fffebe6-fd4b-44d3-a36c-fc58b4bb0180").name == "SCS-compatible KaaS"
     copy = tmp_path / "my-scope.yaml"
-    copy.write_text((shared / "data/scopes/scs-compatible-kaas.yaml").read_text())
+    copy.write_text((BUNDLED / "scopes/scs-compatible-kaas.yaml").read_text())
     scope = standards.load_scope(str(copy))
     assert scope.source == str(copy)
     assert scope.variables == {"subject_root": None, "kubeconfig": None, "execution_mode": "parallel"}
@@ -40,7 +41,7 @@ def test_load_by_uuid_and_by_path(shared: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("on", "expected"),
     [
-        # vectors from shared/reference/standards-iaas.md 6.14
+        # vectors from the reference notes on the official tooling (scs-0003 lifetimes and states)
         ("2024-12-19", {"v5.1": "effective", "v4": "effective", "v3": "deprecated"}),
         ("2025-02-01", {"v5.1": "effective", "v4": "warn", "v3": "deprecated"}),
         ("2025-07-01", {"v5.1": "effective", "v4": "deprecated", "v3": "deprecated"}),
@@ -177,9 +178,9 @@ def test_not_yaml_or_not_a_mapping_or_missing(tmp_path: Path) -> None:
         standards.load_scope(bad)
 
 
-def test_legacy_format_is_rejected_with_a_clear_message(shared: Path) -> None:
+def test_legacy_format_is_rejected_with_a_clear_message() -> None:
     with pytest.raises(standards.ScopeError) as raised:
-        standards.load_scope(shared / "data/scopes/scs-compatible-test.yaml")
+        standards.load_scope(DATA / "scopes/scs-compatible-test.yaml")
     assert raised.value.key == "versions[0]"
     assert "pre-2024 scope format" in raised.value.message
 
