@@ -112,6 +112,7 @@ class BackgroundServer:
         scheme = "https" if tls else "http"
         self.url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{self.port}"
         certfile, keyfile = tls or (None, None)
+        self._tls = tls is not None
         config = uvicorn.Config(
             app,
             log_level="warning",
@@ -146,7 +147,12 @@ class BackgroundServer:
 
     def stop(self) -> None:
         self._server.should_exit = True
-        self._thread.join(15)
+        self._thread.join(1 if self._tls else 15)
+        if self._thread.is_alive():
+            # TLS: clients holding idle keep-alive connections never answer the TLS close, and uvicorn
+            # would wait for them; stop waiting (their sockets are closed with the loop)
+            self._server.force_exit = True
+            self._thread.join(15)
         self._socket.close()
 
     def __enter__(self) -> BackgroundServer:

@@ -180,7 +180,8 @@ def pod_claims(pod: dict[str, Any]) -> list[str]:
 
 
 def _secret(store: Store, rtype: ResourceType, obj: dict[str, Any], name: str) -> None:
-    obj.setdefault("type", "Opaque")
+    if not obj.get("type"):
+        obj["type"] = "Opaque"  # the API server defaults an empty type too
 
 
 def _service(store: Store, rtype: ResourceType, obj: dict[str, Any], name: str) -> None:

@@ -282,15 +282,13 @@ class Api:
 
     def _protobuf_body(self, raw: bytes) -> Any:
         try:
-            api_version, kind, message = _protobuf.unwrap(raw)
-            if (api_version, kind) == ("authorization.k8s.io/v1", "SelfSubjectAccessReview"):
-                return _protobuf.self_subject_access_review(message)
+            return _protobuf.to_json(raw)
         except (_protobuf.ProtobufError, UnicodeDecodeError) as error:
-            raise bad_request(f"the protobuf body could not be decoded: {error}") from None
-        raise ApiError(
-            415,
-            f"the body of the request was in an unknown format - accepted media types include: {JSON}, application/yaml",
-        )
+            raise ApiError(
+                415,
+                f"the body of the request was in an unknown format - accepted media types include: {JSON}, "
+                f"application/yaml ({error})",
+            ) from None
 
     def _version_view(self, rtype: ResourceType, obj: dict[str, Any], in_list: bool = False) -> dict[str, Any]:
         """The object as this version presents it (custom resources are stored once for all versions)."""

@@ -110,6 +110,11 @@ class Cluster:
         if rtype.model is None:
             return copy.deepcopy(body)
         wire, problems = normalize(rtype.model, body)
+        if problems.types:
+            raise bad_request(
+                f'{rtype.kind} in version "{rtype.version}" cannot be handled as a {rtype.kind}: '
+                + "; ".join(problems.types)
+            )
         if problems.invalid:
             raise invalid(rtype.kind, rtype.group, name, problems.invalid)
         if problems.unknown and options.field_validation != "Ignore":

@@ -76,6 +76,8 @@ class Problems:
 
     unknown: list[str] = field(default_factory=list)
     invalid: list[tuple[str, str, str]] = field(default_factory=list)  # (path, reason, message)
+    #: JSON type mismatches (a number where a string belongs): the API server answers 400 for these.
+    types: list[str] = field(default_factory=list)
 
 
 def normalize(model_name: str, body: dict[str, Any]) -> tuple[dict[str, Any], Problems]:
@@ -88,6 +90,8 @@ def normalize(model_name: str, body: dict[str, Any]) -> tuple[dict[str, Any], Pr
     problems = Problems()
     model = model_class(model_name)
     cleaned = _clean(model, body, "", problems)
+    if problems.invalid or problems.types:
+        return body, problems
     micro = _micro_times(cleaned)
     try:
         instance = model.from_dict(cleaned)  # type: ignore[attr-defined]
@@ -118,7 +122,29 @@ def _clean(model: Any, value: Any, path: str, problems: Problems) -> Any:
             problems.unknown.append(where)
             continue
         cleaned[key] = _clean_typed(model.openapi_types[attr], item, where, key, problems)
+    for attr, json_name in model.attribute_map.items():
+        info = model.model_fields.get(attr)
+        if (
+            info is not None
+            and info.is_required()
+            and cleaned.get(json_name) is None
+            and json_name not in ("apiVersion", "kind")
+        ):
+            where = f"{path}.{json_name}" if path else json_name
+            problems.invalid.append((where, "FieldValueRequired", "Required value"))
     return cleaned
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+
+
+def _type_ok(type_name: str, value: Any) -> bool:
+    expected = _JSON_TYPES.get(type_name)
+    if expected is None:
+        return True
+    if type_name in ("int", "float") and isinstance(value, bool):
+        return False
+    return isinstance(value, expected)
 
 
 def _clean_typed(type_name: str, value: Any, path: str, key: str, problems: Problems) -> Any:
@@ -131,10 +157,18 @@ def _clean_typed(type_name: str, value: Any, path: str, key: str, problems: Prob
         if key in QUANTITY_MAPS and inner == "str":
             return {k: _quantity(v) for k, v in value.items()}
         return {k: _clean_typed(inner, v, f"{path}[{k}]", key, problems) for k, v in value.items()}
-    if type_name[:1] == "V" or "V1" in type_name or "V2" in type_name:
-        model = getattr(_client_models, type_name, None)
-        if model is not None:
-            return _clean(model, value, path, problems)
+    if _LIST.match(type_name) or _DICT.match(type_name):
+        problems.types.append(f"{path}: expected {'an array' if type_name.startswith('List') else 'an object'}")
+        return value
+    model = getattr(_client_models, type_name, None)
+    if model is not None and hasattr(model, "attribute_map"):
+        if not isinstance(value, dict):
+            problems.types.append(f"{path}: expected an object")
+            return value
+        return _clean(model, value, path, problems)
+    if not _type_ok(type_name, value):
+        wanted = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}[type_name]
+        problems.types.append(f"{path}: expected {wanted}, got {type(value).__name__}")
     return value
 
 

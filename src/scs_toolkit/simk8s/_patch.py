@@ -174,9 +174,7 @@ def strategic_merge(original: Any, patch: Any, model: str | None) -> Any:
         child, type_name = _child_model(model, key)
         strategy, merge_key = meta.get(key, ("", None))
         if isinstance(value, list) and "merge" in strategy:
-            merged = _merge_list(result.get(key) or [], value, merge_key, child)
-            order = patch.get(f"{_SET_ORDER}{key}")
-            result[key] = _reorder(merged, order, merge_key) if order else merged
+            result[key] = _merge_list(result.get(key) or [], value, merge_key, child)
         elif isinstance(value, dict) and isinstance(result.get(key), dict):
             if type_name.startswith("Dict["):
                 merged_map = merge_patch(result[key], value)
@@ -188,6 +186,10 @@ def strategic_merge(original: Any, patch: Any, model: str | None) -> Any:
                 result[key] = merged_map
         else:
             result[key] = _strip_directives(value)
+    for key, order in patch.items():
+        field = key.removeprefix(_SET_ORDER)
+        if key.startswith(_SET_ORDER) and isinstance(order, list) and isinstance(result.get(field), list):
+            result[field] = _reorder(result[field], order, meta.get(field, ("", None))[1])
     if isinstance(retain, list):
         result = {k: v for k, v in result.items() if k in retain or k.startswith("$")}
     return result

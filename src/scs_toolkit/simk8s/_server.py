@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+import ssl
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -120,6 +121,10 @@ class SimK8s:
     @property
     def users(self) -> list[str]:
         return list(self.cluster.auth.tokens)
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client TLS context that trusts this cluster's CA (and nothing else)."""
+        return ssl.create_default_context(cafile=str(self.ca_path))
 
     def token(self, user: str = DEFAULT_USER) -> str:
         return self.cluster.auth.tokens[user]
