@@ -1,3 +1,3 @@
-from scs_toolkit.cli import run
+from scs_toolkit._entry import main
 
-run()
+main()

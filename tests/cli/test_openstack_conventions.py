@@ -44,9 +44,7 @@ def home(tmp_path: Path) -> dict[str, str]:
 
 
 def scs(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(SCS), *args], env=env, capture_output=True, text=True, timeout=240, check=False, cwd=cwd
-    )
+    return subprocess.run([str(SCS), *args], env=env, capture_output=True, text=True, timeout=240, check=False, cwd=cwd)
 
 
 def _entry(sim: SimCloud, name: str = "mine") -> dict[str, object]:
@@ -122,7 +120,9 @@ def test_token_from_the_environment(sim: SimCloud, home: dict[str, str]) -> None
     assert done.returncode == 0, done.stderr
 
 
-def test_unknown_entry_lists_what_exists_and_where_it_looked(sim: SimCloud, home: dict[str, str], tmp_path: Path) -> None:
+def test_unknown_entry_lists_what_exists_and_where_it_looked(
+    sim: SimCloud, home: dict[str, str], tmp_path: Path
+) -> None:
     clouds = tmp_path / "clouds.yaml"
     write_clouds_yaml(clouds, sim.clouds_yaml("alpha"))
     env = {**home, "OS_CLIENT_CONFIG_FILE": str(clouds)}

@@ -56,7 +56,7 @@ def test_public_key_signs_with_the_agents_copy(tmp_path: Path, agent: Path) -> N
 
 def test_public_key_not_in_the_agent_says_what_to_do(tmp_path: Path, agent: Path) -> None:
     key = keygen(tmp_path / "id")
-    with pytest.raises(SignatureError, match="ssh-agent lacks it.*ssh-add"):
+    with pytest.raises(SignatureError, match=r"ssh-agent lacks it.*ssh-add"):
         load_signer(key.with_suffix(".pub"), lambda: None)
 
 
@@ -113,9 +113,9 @@ def test_cli_passphrase_file_and_agent(tmp_path: Path, agent: Path) -> None:
     (tmp_path / "report.yaml.sig").unlink()
     by_agent = runner.invoke(app, ["report", "sign", str(report), "--key", str(plain.with_suffix(".pub"))])
     assert by_agent.exit_code == 0, by_agent.stderr
-    assert ssh_keygen_verify(
-        tmp_path, plain.with_suffix(".pub"), MESSAGE, (tmp_path / "report.yaml.sig").read_text()
-    ) == 0
+    assert (
+        ssh_keygen_verify(tmp_path, plain.with_suffix(".pub"), MESSAGE, (tmp_path / "report.yaml.sig").read_text()) == 0
+    )
 
 
 def test_agent_that_went_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,7 +82,9 @@ def check(
     ),
     upload_url: Optional[str] = typer.Option(None, "--upload", help="Upload the signed report to this monitor URL."),
     token_file: Optional[Path] = typer.Option(
-        None, "--token-file", help="File with the monitor credentials `user:secret` (its base64 works too), for --upload."
+        None,
+        "--token-file",
+        help="File with the monitor credentials `user:secret` (its base64 works too), for --upload.",
     ),
 ) -> None:
     """Check clouds against a certificate scope. Exit 0: effective versions pass; 1: a required testcase fails;
@@ -277,9 +279,10 @@ def _print_table(result: Any) -> None:
         header_style="bold",
         title_justify="left",
     )
+    judged = {tc for v in result.verdicts for tc in v.judged}
     for tc, item in result.results.items():
         outcome = item.outcome
-        why = outcome.reason
+        why = outcome.reason if tc in judged else f"(informs only: no judged version requires it) {outcome.reason}"
         for finding in outcome.findings[:5]:
             detail = f"{finding.subject}: {finding.message}"
             if finding.expected is not None:
@@ -376,7 +379,9 @@ def cleanup(
             return f"nothing named {prefix}... found"
         view = Table("kind", "name", "id", "problem", title="would delete" if dry_run else "clean-up")
         for row in rows:
-            view.add_row(str(row["kind"]), escape(str(row["name"])), escape(str(row["id"])), escape(str(row["problem"] or "")))
+            view.add_row(
+                str(row["kind"]), escape(str(row["name"])), escape(str(row["id"])), escape(str(row["problem"] or ""))
+            )
         return view
 
     emit(rows, output, table)

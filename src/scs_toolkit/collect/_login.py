@@ -84,11 +84,13 @@ def _searched(config: Any) -> str:
     for path in searched_files(config):
         parent, name = str(Path(path).parent), Path(path).name
         by_directory.setdefault(parent, []).append(name)
-    stems = ("clouds.yaml", "clouds.yml", "clouds.json")
-    return ", ".join(
-        f"{directory}/clouds.{{yaml,yml,json}}" if tuple(names) == stems else ", ".join(f"{directory}/{n}" for n in names)
-        for directory, names in by_directory.items()
-    )
+    stems = ["clouds.yaml", "clouds.yml", "clouds.json"]
+    shown = []
+    for directory, names in by_directory.items():
+        if set(stems) <= set(names):  # the usual three spellings: once
+            names = [n for n in names if n not in stems] + ["clouds.{yaml,yml,json}"]
+        shown += [f"{directory}/{name}" for name in names]
+    return ", ".join(shown)
 
 
 def cloud_names(config: Any | None = None) -> list[str]:

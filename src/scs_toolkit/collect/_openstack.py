@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
@@ -47,10 +48,10 @@ _IMAGE_CORE = {
 
 def _flavors(conn: openstack.connection.Connection) -> tuple[Flavor, ...]:
     result = []
-    for flavor in conn.compute.flavors(details=True):
+    for flavor in with_retries(lambda: list(conn.compute.flavors(details=True))):
         specs = flavor.extra_specs
         if specs is None:  # older microversions: ask per flavor
-            specs = conn.compute.fetch_flavor_extra_specs(flavor).extra_specs or {}
+            specs = with_retries(functools.partial(conn.compute.fetch_flavor_extra_specs, flavor)).extra_specs or {}
         result.append(
             Flavor(
                 flavor.id,
@@ -67,8 +68,8 @@ def _flavors(conn: openstack.connection.Connection) -> tuple[Flavor, ...]:
 
 def _listed_images(conn: openstack.connection.Connection) -> list[Any]:
     """Every image the account may use: Glance lists community images only when asked for them."""
-    images = {image.id: image for image in conn.image.images()}
-    for image in conn.image.images(visibility="community"):
+    images = {image.id: image for image in with_retries(lambda: list(conn.image.images()))}
+    for image in with_retries(lambda: list(conn.image.images(visibility="community"))):
         images.setdefault(image.id, image)
     return list(images.values())
 
@@ -112,7 +113,9 @@ def _images(conn: openstack.connection.Connection) -> tuple[Image, ...]:
 
 
 def _volume_types(conn: openstack.connection.Connection) -> tuple[VolumeType, ...]:
-    return tuple(VolumeType(t.id, t.name, t.description) for t in conn.block_storage.types())
+    return tuple(
+        VolumeType(t.id, t.name, t.description) for t in with_retries(lambda: list(conn.block_storage.types()))
+    )
 
 
 def _access(conn: openstack.connection.Connection) -> Any:
@@ -137,7 +140,7 @@ def _roles(conn: openstack.connection.Connection) -> tuple[str, ...]:
 
 def _default_rules(conn: openstack.connection.Connection) -> tuple[DefaultRule, ...] | None:
     try:
-        rules = list(conn.network.default_security_group_rules())
+        rules = with_retries(lambda: list(conn.network.default_security_group_rules()))
     except exceptions.ResourceNotFound:
         return None  # no such API on this cloud: the check says so
     return tuple(
@@ -170,7 +173,8 @@ def collect_iaas(conn: openstack.connection.Connection, parts: set[str] | None =
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=len(wanted) or 1) as pool:
-        futures = {name: pool.submit(with_retries, lambda name=name: PARTS[name](conn)) for name in wanted}
+        # each part retries its own requests (a retry repeats one request, not a whole paginated listing)
+        futures = {name: pool.submit(PARTS[name], conn) for name in wanted}
         for name, future in futures.items():
             try:
                 values[name] = future.result()

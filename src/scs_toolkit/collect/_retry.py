@@ -22,9 +22,12 @@ class Cancelled(Exception):
 
 _SERVER_ERROR_BODY = re.compile(r"""["']code["']\s*:\s*(5\d\d|429)\b|HTTP (5\d\d|429)\b""")
 DELAYS = (0.5, 1.0, 2.0, 4.0)
+_NO_VERSIONS = "does not have any supported versions"
 
 
 def transient(error: BaseException) -> bool:
+    if isinstance(error, sdk_exceptions.NotSupported) and _NO_VERSIONS in str(error):
+        return True  # openstacksdk's word for a version discovery that got an error (429, 503) instead of versions
     if isinstance(error, sdk_exceptions.HttpException):
         return error.status_code is not None and (error.status_code >= 500 or error.status_code == 429)
     if isinstance(error, ksa_exceptions.HttpError):

@@ -29,6 +29,8 @@ class VersionVerdict:
     failed: tuple[str, ...] = ()
     aborted: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    #: The required testcases this verdict rests on (with a testcase filter: the selected ones).
+    judged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

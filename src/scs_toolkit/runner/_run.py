@@ -73,6 +73,7 @@ def verdict(
         tuple(by_status[Status.FAIL]),
         tuple(by_status[Status.ABORT]),
         tuple(by_status[Status.MISSING]),
+        tuple(required),
     )
 
 

@@ -59,6 +59,7 @@ def test_domain_managers_pass_and_leave_nothing(cloud: SimCloud, tmp_path: Path)
         "result": "PASS",
         "reason": "domain managers administer exactly their own domain",
         "findings": [],
+        "left_behind": [],
     }
     assert {k: cloud.cloud.store.count(k) for k in before} == before
 
@@ -66,7 +67,8 @@ def test_domain_managers_pass_and_leave_nothing(cloud: SimCloud, tmp_path: Path)
 def test_wrong_credentials_give_no_verdict(cloud: SimCloud, tmp_path: Path) -> None:
     result = runner.invoke(app, ["iam", "domain-manager", "--cloud", "sim", "--config", str(config(tmp_path, "wrong"))])
     assert result.exit_code == 2
-    assert "cannot log in as the domain managers" in result.stderr
+    assert "(as scs-test-domain-b-manager)" in result.stderr and "refused the credentials (HTTP 401)" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_malformed_config(cloud: SimCloud, tmp_path: Path) -> None:
@@ -74,3 +76,17 @@ def test_malformed_config(cloud: SimCloud, tmp_path: Path) -> None:
     bad.write_text("domains: [{name: only-one}]\n")
     result = runner.invoke(app, ["iam", "domain-manager", "--cloud", "sim", "--config", str(bad)])
     assert result.exit_code == 2 and "manager.username" in result.stderr
+
+
+def test_example_config_is_valid_and_missing_config_says_where_to_look(cloud: SimCloud, tmp_path: Path) -> None:
+    from scs_toolkit.checks import iam
+
+    example = runner.invoke(app, ["iam", "domain-manager", "--example-config"])
+    assert example.exit_code == 0
+    path = tmp_path / "example.yaml"
+    path.write_text(example.stdout)
+    managers = iam.load_config(path)
+    assert [m.domain for m in managers] == ["scs-test-domain-a", "scs-test-domain-b"]
+    missing = runner.invoke(app, ["iam", "domain-manager", "--cloud", "sim"])
+    assert missing.exit_code == 2 and "--example-config" in missing.stderr
+    assert "shared/" not in missing.stderr

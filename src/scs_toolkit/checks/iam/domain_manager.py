@@ -17,6 +17,7 @@ import openstack
 import yaml
 from openstack import exceptions
 
+from ...collect._cleanup import describe
 from ...collect._retry import with_retries
 from .._model import Finding, Outcome
 
@@ -64,11 +65,19 @@ def connect_manager(auth_url: str, manager: Manager, verify: Any = True) -> Any:
     )
 
 
-def _forbidden(action: Callable[[], Any]) -> bool:
+def _forbidden(
+    action: Callable[[], Any],
+    created: list[tuple[Callable[[Any], Any], Any]] | None = None,
+    delete: Callable[[Any], Any] | None = None,
+) -> bool:
+    """Whether the cloud refused `action` (403); what it created although it should not have is
+    recorded in `created` with `delete`, so that a broken policy leaves nothing behind."""
     try:
-        action()
+        made = action()
     except exceptions.ForbiddenException:
         return True
+    if created is not None and delete is not None and made is not None:
+        created.append((delete, made))
     return False
 
 
@@ -96,7 +105,11 @@ def decide(manager_a: Any, manager_b: Any, config: tuple[Manager, Manager]) -> O
         user_b = ident_b.create_user(name=f"{PREFIX}b-user", domain_id=domain_b.id)
         created.append((ident_b.delete_user, user_b))
         expect(
-            _forbidden(lambda: ident_a.create_user(name=f"{PREFIX}intruder", domain_id=domain_b.id)),
+            _forbidden(
+                lambda: ident_a.create_user(name=f"{PREFIX}intruder", domain_id=domain_b.id),
+                created,
+                ident_b.delete_user,
+            ),
             "could create a user in another domain",
         )
         expect({u.domain_id for u in ident_a.users()} == {domain_a.id}, "sees users of other domains")
@@ -118,7 +131,11 @@ def decide(manager_a: Any, manager_b: Any, config: tuple[Manager, Manager]) -> O
         project = ident_a.create_project(name=f"{PREFIX}a-project", domain_id=domain_a.id)
         created.append((ident_a.delete_project, project))
         expect(
-            _forbidden(lambda: ident_a.create_project(name=f"{PREFIX}intruder", domain_id=domain_b.id)),
+            _forbidden(
+                lambda: ident_a.create_project(name=f"{PREFIX}intruder", domain_id=domain_b.id),
+                created,
+                ident_b.delete_project,
+            ),
             "could create a project in another domain",
         )
         expect(_forbidden(lambda: ident_b.delete_project(project)), "another domain's manager could delete its project")
@@ -130,14 +147,18 @@ def decide(manager_a: Any, manager_b: Any, config: tuple[Manager, Manager]) -> O
     except exceptions.ForbiddenException as error:
         findings.append(Finding(a.username, f"was refused an action in its own domain: {error.details or error}"))
     finally:
+        leftovers = []
         for delete, resource in reversed(created):
             try:
                 with_retries(functools.partial(delete, resource))
-            except exceptions.SDKException:
-                continue
+            except exceptions.NotFoundException:
+                continue  # gone already (e.g. the other domain's manager could delete it: a finding)
+            except exceptions.SDKException as error:
+                kind = type(resource).__name__.lower()
+                leftovers.append(f"{kind} {resource.name} ({resource.id}): cannot delete: {describe(error)}")
     return Outcome.from_findings(
         findings,
         "domain managers administer exactly their own domain",
         "domain-manager semantics broken",
         "Grant the `manager` role the scs-0302 policy (Keystone >= 2024.2: enforce_new_defaults and enforce_scope).",
-    )
+    ).left_behind(leftovers)

@@ -1,0 +1,169 @@
+"""`scs check` at its edges: any testcase by id, Ctrl-C before the probes begin, per-run resource names that
+never collide, `scs check cleanup` for what killed runs left, and a progress bar that knows its total."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import openstack
+import pytest
+
+from scs_toolkit.simcloud import SimCloud, write_clouds_yaml
+
+SCS = Path(sys.executable).parent / "scs"
+
+
+@pytest.fixture
+def cloud(tmp_path: Path, simcloud_factory: Callable[..., SimCloud]) -> Callable[..., tuple[SimCloud, dict[str, str]]]:
+    clouds = tmp_path / "clouds.yaml"
+
+    def start(profile: str = "compliant", name: str = "c") -> tuple[SimCloud, dict[str, str]]:
+        sim = simcloud_factory(profile=profile, seed=21)
+        write_clouds_yaml(clouds, sim.clouds_yaml(name))
+        return sim, {**os.environ, "OS_CLIENT_CONFIG_FILE": str(clouds)}
+
+    return start
+
+
+def scs(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCS), *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def counts(sim: SimCloud) -> dict[str, int]:
+    return dict(httpx.get(f"{sim.url}/_sim/resources").json())
+
+
+def test_a_testcase_that_no_version_lists_runs_by_id_and_informs_only(
+    cloud: Callable[..., tuple[SimCloud, dict[str, str]]],
+) -> None:
+    _, env = cloud("bad-image-metadata")
+    done = scs(env, "check", "-c", "c", "--tests", "^scs-0101-image-property$", "--format", "json")
+    document = json.loads(done.stdout)
+    assert document["details"]["scs-0101-image-property"]["result"] == "FAIL"
+    assert all(v["result"] == "PASS" for v in document["verdicts"].values())  # it judges no version
+    assert done.returncode == 0, done.stderr
+    table = scs(env, "check", "-c", "c", "--tests", "^scs-0101-image-property$")
+    assert "informs only" in table.stdout and "Rocky 9" in table.stdout
+
+
+def test_ctrl_c_while_collecting_starts_no_testcase(cloud: Callable[..., tuple[SimCloud, dict[str, str]]]) -> None:
+    sim, env = cloud()
+    httpx.put(f"{sim.url}/_sim/faults", json={"services": {"image": {"latency_ms": 4000}}})
+    process = subprocess.Popen(
+        [str(SCS), "check", "--cloud", "c", "--format", "json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(r["service"] == "image" for r in httpx.get(f"{sim.url}/_sim/stats").json()["requests"]):
+        assert time.monotonic() < deadline and process.poll() is None, "collection never reached the image service"
+        time.sleep(0.05)  # a process we cannot hook: watch the cloud until the collection is under way
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    document = json.loads(out)
+    assert document["run"]["tool"]["interrupted"] is True
+    assert {d["result"] for d in document["details"].values()} == {"MISSING"}
+    assert all(d["reason"] == "not run: the run was interrupted" for d in document["details"].values())
+    posts = [r for r in httpx.get(f"{sim.url}/_sim/stats").json()["requests"] if r["method"] == "POST"]
+    assert {r["service"] for r in posts} <= {"identity"}  # nothing was created: no probe began
+
+
+def test_leftovers_of_killed_runs_block_nothing_and_cleanup_removes_them(
+    cloud: Callable[..., tuple[SimCloud, dict[str, str]]],
+) -> None:
+    import asyncssh
+
+    sim, env = cloud()
+    conn = openstack.connect(**sim.connect_kwargs())
+    public = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+    for name in ("scs-test-0101-key", "scs-test-dead01-0101-key", "customer-key"):  # an old fixed name, a killed run
+        conn.compute.create_keypair(name=name, public_key=public)
+    conn.network.create_network(name="scs-test-dead01-0101-net")
+    done = scs(env, "check", "-c", "c", "--tests", "scs-0101-(entropy|fips)", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    prefix = document["run"]["tool"]["resource_prefix"]
+    assert re.fullmatch(r"scs-test-[0-9a-f]{6}-", prefix) and document["run"]["uuid"].startswith(prefix[9:15])
+    dry = scs(env, "check", "cleanup", "-c", "c", "--dry-run", "--format", "json")
+    assert dry.returncode == 0, dry.stderr
+    assert sorted(r["name"] for r in json.loads(dry.stdout)) == [
+        "scs-test-0101-key",
+        "scs-test-dead01-0101-key",
+        "scs-test-dead01-0101-net",
+    ]
+    one_run = scs(env, "check", "cleanup", "-c", "c", "--prefix", "scs-test-dead01-", "--format", "json")
+    assert one_run.returncode == 0, one_run.stderr
+    assert {r["name"] for r in json.loads(one_run.stdout)} == {"scs-test-dead01-0101-key", "scs-test-dead01-0101-net"}
+    assert sorted(k.name for k in conn.compute.keypairs()) == ["customer-key", "scs-test-0101-key"]
+    rest = scs(env, "check", "cleanup", "-c", "c")
+    assert rest.returncode == 0 and "scs-test-0101-key" in rest.stdout
+    assert [k.name for k in conn.compute.keypairs()] == ["customer-key"]
+    refused = scs(env, "check", "cleanup", "-c", "c", "--prefix", "customer")
+    assert refused.returncode == 2 and "must start with 'scs-test-'" in refused.stderr
+
+
+def test_two_checks_of_one_project_at_once_do_not_collide(
+    cloud: Callable[..., tuple[SimCloud, dict[str, str]]],
+) -> None:
+    sim, env = cloud()
+    baseline = counts(sim)
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(
+            pool.map(lambda _: scs(env, "check", "-c", "c", "--tests", "scs-01(01-entropy|17)", "-f", "json"), range(2))
+        )
+    for done in runs:
+        assert done.returncode == 0, done.stderr
+        assert all(d["result"] == "PASS" for d in json.loads(done.stdout)["details"].values())
+    prefixes = {json.loads(done.stdout)["run"]["tool"]["resource_prefix"] for done in runs}
+    assert len(prefixes) == 2
+    after = counts(sim)
+    for kind in ("server", "volume", "backup", "keypair", "floating_ip", "router", "network"):
+        assert after[kind] == baseline[kind], kind  # both cleaned up after themselves
+    left = scs(env, "check", "cleanup", "-c", "c", "--dry-run", "-f", "json")
+    assert json.loads(left.stdout) == []
+
+
+def test_progress_on_a_terminal_knows_the_total(cloud: Callable[..., tuple[SimCloud, dict[str, str]]]) -> None:
+    _, env = cloud()
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [str(SCS), "check", "-c", "c", "--tests", "scs-0101-(entropy|fips)|scs-0100"],
+        env={**env, "COLUMNS": "120", "TERM": "xterm"},
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([primary], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    process.wait(60)
+    os.close(primary)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode(errors="replace"))  # without colours and cursor moves
+    assert process.returncode == 0, text[-2000:]
+    assert re.search(r"\b[0-4]/4\b", text), text[-2000:]  # 4 testcases: the bar counts up to a known total
+    assert "/?" not in text
