@@ -167,3 +167,39 @@ def test_progress_on_a_terminal_knows_the_total(cloud: Callable[..., tuple[SimCl
     assert process.returncode == 0, text[-2000:]
     assert re.search(r"\b[0-4]/4\b", text), text[-2000:]  # 4 testcases: the bar counts up to a known total
     assert "/?" not in text
+
+
+def test_a_failed_version_discovery_is_retried(simcloud_factory: Callable[..., SimCloud]) -> None:
+    """A 429 answering the image service's version document is openstacksdk's "does not have any supported
+    versions": transient, like any 429, so the part is retried instead of aborting every image testcase."""
+    import threading
+
+    from scs_toolkit.collect import collect_iaas
+
+    sim = simcloud_factory(profile="compliant", seed=22)
+    conn = openstack.connect(**sim.connect_kwargs())
+    conn.session.get_token()
+    httpx.put(f"{sim.url}/_sim/faults", json={"services": {"image": {"rate_limit_rate": 1.0, "retry_after_s": 0}}})
+    snapshots = []
+    collecting = threading.Thread(target=lambda: snapshots.append(collect_iaas(conn, {"images"})))
+    collecting.start()
+    deadline = time.monotonic() + 30
+    while not any(r["status"] == 429 for r in httpx.get(f"{sim.url}/_sim/stats").json()["requests"]):
+        assert time.monotonic() < deadline, "the image service was never asked"
+        time.sleep(0.02)
+    httpx.delete(f"{sim.url}/_sim/faults")  # the cloud recovers while the collector waits to retry
+    collecting.join(60)
+    [snapshot] = snapshots
+    assert dict(snapshot.errors) == {}
+    assert snapshot.images
+
+
+def test_ctrl_c_while_loading_ends_quietly_with_130(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [str(SCS), "check", "-c", "nowhere"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(0.15)  # the command is still importing its libraries
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
