@@ -100,8 +100,8 @@ def test_server_lifecycle(simcloud: SimCloud, conn: openstack.connection.Connect
 @pytest.mark.parametrize(
     ("change", "error", "says"),
     [
-        ({"image_id": "missing"}, exceptions.BadRequestException, "Image missing could not be found"),
-        ({"flavor_id": "missing"}, exceptions.ResourceNotFound, "Flavor missing could not be found"),
+        ({"image_id": "missing"}, exceptions.BadRequestException, "Can not find requested image"),
+        ({"flavor_id": "missing"}, exceptions.BadRequestException, "Invalid flavorRef provided"),
         ({"flavor": "SCS-2V-4"}, exceptions.ForbiddenException, "zero disk"),
         ({"key_name": "no-such-key"}, exceptions.BadRequestException, "Invalid key_name"),
         ({"flavor": "SCS-1V-2-5", "image": "Ubuntu 24.04"}, exceptions.BadRequestException, "disk is too small"),

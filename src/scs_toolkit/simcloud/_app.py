@@ -12,21 +12,33 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._cloud import SERVICE_PATHS, Cloud
-from ._errors import ApiError, error_body, error_response
-from .services import compute, identity, image, keymanager, loadbalancer, network, objectstore, placement, volume
+from ._cloud import SERVICE_PATHS, Cloud, base_url
+from ._errors import ApiError, error_response
+from ._microversions import MicroversionMiddleware
+from .services import (
+    compute,
+    identity,
+    image,
+    keymanager,
+    loadbalancer,
+    network,
+    objectstore,
+    placement,
+    servers,
+    volume,
+)
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 _ROUTERS = {
-    "identity": identity.router,
-    "compute": compute.router,
-    "image": image.router,
-    "volume": volume.router,
-    "network": network.router,
-    "load-balancer": loadbalancer.root_router,
-    "key-manager": keymanager.router,
-    "object-store": objectstore.router,
-    "placement": placement.router,
+    "identity": (identity.router,),
+    "compute": (compute.router, servers.router),
+    "image": (image.router,),
+    "volume": (volume.router,),
+    "network": (network.router,),
+    "load-balancer": (loadbalancer.root_router,),
+    "key-manager": (keymanager.router,),
+    "object-store": (objectstore.router,),
+    "placement": (placement.router,),
 }
 
 
@@ -41,9 +53,10 @@ def service_of(path: str) -> str:
 def create_app(cloud: Cloud) -> FastAPI:
     app = FastAPI(title="scs-toolkit simulated cloud", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.cloud = cloud
-    for service, router in _ROUTERS.items():
+    for service, routers in _ROUTERS.items():
         if service == "identity" or cloud.has(service):
-            app.include_router(router)
+            for router in routers:
+                app.include_router(router)
     if cloud.has("load-balancer"):
         for prefix in loadbalancer.PREFIXES:
             app.include_router(loadbalancer.router, prefix=prefix)
@@ -53,14 +66,28 @@ def create_app(cloud: Cloud) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> Response:
-        return error_response(service_of(request.url.path), error.status, error.message, error.headers)
+        return _error(request, error.status, error.message, error.headers, error.kind)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         message = "The resource could not be found." if error.status_code == 404 else str(error.detail)
-        return error_response(service_of(request.url.path), error.status_code, message)
+        return _error(request, error.status_code, message)
 
-    return FaultMiddleware(app, cloud)  # type: ignore[return-value]
+    return FaultMiddleware(MicroversionMiddleware(app, cloud), cloud)  # type: ignore[return-value]
+
+
+def _error(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None, kind: str | None = None
+) -> Response:
+    return error_response(
+        service_of(request.url.path),
+        status,
+        message,
+        headers,
+        kind,
+        accept=request.headers.get("accept", ""),
+        identity_url=f"{base_url(request)}/identity",
+    )
 
 
 class FaultMiddleware:
@@ -120,8 +147,8 @@ class FaultMiddleware:
         message: str,
         headers: dict[str, str] | None = None,
     ) -> None:
-        body = error_body(service, status, message)
-        response = JSONResponse(body, status_code=status, headers=headers)
+        accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+        response = error_response(service, status, message, headers, accept=accept)
         await response(scope, receive, send)
 
 

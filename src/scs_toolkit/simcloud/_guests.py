@@ -3,23 +3,23 @@
 Checks and the health monitor log into servers; here each floating IP (a loopback address such as
 127.100.0.7) gets an SSH listener on port 22 (or, where 22 cannot be bound, a free port reported
 in the server's metadata as `sim:ssh_port`). It accepts only the keypair injected at boot and
-answers the guest commands documented in profiles/README.md, with values the profile decides.
+runs command lines in the guest's shell (`_shell`, on the guest of `_guest_os`), with values the
+profile decides.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import errno
 import ipaddress
-import shlex
 import socket
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
-import yaml
 
 from .._serving import listening_socket
+from ._cloudinit import guest_os
+from ._shell import BASH, Output, Shell
 
 if TYPE_CHECKING:
     from ._cloud import Cloud
@@ -143,117 +143,27 @@ class Guests:
 
     async def _handle(self, process: asyncssh.SSHServerProcess[str], server_id: str) -> None:
         command = process.command
-        if command is None:
+        if command is None:  # an interactive session: a prompt, one line at a time
             process.stdout.write("$ ")
             async for line in process.stdin:
                 line = line.strip()
                 if line in ("exit", "logout"):
                     break
-                output, _ = guest_command(self.cloud, server_id, line)
-                process.stdout.write(output + "$ ")
+                output = guest_command(self.cloud, server_id, line)
+                process.stdout.write(output.stdout)
+                process.stderr.write(output.stderr)
+                process.stdout.write("$ ")
             process.exit(0)
             return
-        output, status = guest_command(self.cloud, server_id, command)
-        if status == 0:
-            process.stdout.write(output)
-        else:
-            process.stderr.write(output)
-        process.exit(status)
+        output = guest_command(self.cloud, server_id, command)
+        process.stdout.write(output.stdout)
+        process.stderr.write(output.stderr)
+        process.exit(output.status)
 
 
-def guest_command(cloud: Cloud, server_id: str, command: str) -> tuple[str, int]:
-    """Output and exit status of a shell command on a guest; `a; b` runs both, `sudo` is ignored."""
-    outputs, status = [], 0
-    for part in command.split(";"):
-        output, status = _single_command(cloud, server_id, part.strip())
-        outputs.append(output)
-    return "".join(outputs), status
-
-
-def _single_command(cloud: Cloud, server_id: str, command: str) -> tuple[str, int]:
-    guest = cloud.profile.get("guest", {})
+def guest_command(cloud: Cloud, server_id: str, command: str) -> Output:
+    """What a command line prints (stdout, stderr) and its exit status, run by bash on the guest."""
     server = cloud.store.find("server", id=server_id)
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return "bash: syntax error\n", 2
-    while words and words[0] == "sudo":
-        words = words[1:]
-    if not words:
-        return "", 0
-    text = " ".join(words)
-    if "entropy_avail" in text:
-        return f"{guest.get('entropy_avail', 256)}\n", 0
-    if "rngtest" in text:
-        failures = int(guest.get("fips_failures", 0))
-        return (
-            "rngtest 5\nrngtest: starting FIPS tests...\nrngtest: bits received from input: 20000032\n"
-            f"rngtest: FIPS 140-2 successes: {1000 - failures}\nrngtest: FIPS 140-2 failures: {failures}\n"
-        ), 0
-    if words[0] == "systemctl" and "rngd" in text:
-        if guest.get("rngd", True):
-            return "● rngd.service - Hardware RNG Entropy Gatherer Daemon\n     Active: active (running)\n", 0
-        return "Unit rngd.service could not be found.\n", 4
-    if "/dev/hwrng" in text:
-        return ("  41234\n", 0) if guest.get("virtio_rng", True) else ("od: /dev/hwrng: No such device\n", 1)
-    if words[0] == "cat" and words[-1] == "/sys/devices/virtual/misc/hw_random/rng_available":
-        return ("virtio_rng.0\n" if guest.get("virtio_rng", True) else "\n"), 0
-    if words[0] == "ping":
-        target = words[-1]
-        if target in _addresses_reachable(cloud, server_id):
-            return (
-                f"PING {target}: 56 data bytes\n64 bytes from {target}: icmp_seq=1 ttl=64 time=0.1 ms\n\n"
-                "1 packets transmitted, 1 received, 0% packet loss\n"
-            ), 0
-        return f"PING {target}: 56 data bytes\n\n1 packets transmitted, 0 received, 100% packet loss\n", 1
-    if words[0] == "hostname":
-        return f"{server['name'] if server else 'guest'}\n", 0
-    if words[0] == "uname":
-        return (f"{guest.get('kernel', '6.8.0-45-generic')}\n" if "-r" in words else "Linux\n"), 0
-    if words[0] == "cat" and words[-1] == "/etc/os-release":
-        return f'PRETTY_NAME="{guest.get("os", "Ubuntu 24.04 LTS")}"\n', 0
-    if words[0] == "echo":
-        return " ".join(words[1:]) + "\n", 0
-    if words[0] in ("true", ":"):
-        return "", 0
-    if words[0] == "false":
-        return "", 1
-    return f"bash: {words[0]}: command not found\n", 127
-
-
-def console_output(cloud: Cloud, server: Record) -> str:
-    """What the serial console shows: boot lines, then cloud-init running the user data's `runcmd`."""
-    lines = [
-        f"[    0.000000] Linux version {cloud.profile.get('guest', {}).get('kernel', '6.8.0-45-generic')}",
-        f"{server['name']} login: ",
-    ]
-    if server["status"] != "ACTIVE" or not server.get("_user_data"):
-        return "\n".join(lines) + "\n"
-    raw = str(server["_user_data"])
-    try:
-        text = base64.b64decode(raw, validate=True).decode("utf-8")
-    except ValueError:  # Nova wants base64; be lenient with clients that send plain text
-        text = raw
-    try:
-        config = yaml.safe_load(text) if text.lstrip().startswith("#cloud-config") else None
-    except yaml.YAMLError:
-        config = None
-    if isinstance(config, dict):
-        for entry in config.get("runcmd") or []:
-            command = " ".join(shlex.quote(str(w)) for w in entry) if isinstance(entry, list) else str(entry)
-            output, _ = guest_command(cloud, server["id"], command)
-            lines.extend(output.rstrip("\n").split("\n") if output else [])
-        if config.get("final_message"):
-            lines.append(str(config["final_message"]))
-    lines.append("Cloud-init finished")
-    return "\n".join(lines) + "\n"
-
-
-def _addresses_reachable(cloud: Cloud, server_id: str) -> set[str]:
-    """Addresses of servers sharing a network with this one, plus all floating IPs."""
-    networks = {p["network_id"] for p in cloud.store.select("port", device_id=server_id)}
-    reachable = {f["floating_ip_address"] for f in cloud.store.all("floating_ip") if f.get("port_id")}
-    for port in cloud.store.all("port"):
-        if port["network_id"] in networks and port["device_owner"].startswith(("compute:", "network:router")):
-            reachable |= {ip["ip_address"] for ip in port["fixed_ips"]}
-    return reachable
+    if server is None:
+        return Output(status=255).err("Connection closed by remote host\n")
+    return Shell(guest_os(cloud, server), BASH).run(command)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -107,3 +108,40 @@ def relative_date(today: dt.date, sign: str | None, amount: str | None, unit: st
     year, month = divmod(today.month - 1 + months, 12)
     day = min(today.day, 28)
     return dt.date(today.year + year, month + 1, day)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A scope version that lists a testcase, and whether it requires or only recommends it."""
+
+    scope: str
+    version: str
+    role: str  # "required" or "recommended"
+
+
+@dataclass(frozen=True)
+class ExpectedFailure:
+    """A testcase a profile must fail, why, and which scope versions judge it (none: run it by id)."""
+
+    testcase: str
+    reason: str
+    judged_by: tuple[Judgement, ...]
+
+
+def expected_failures(profile: dict[str, Any]) -> tuple[ExpectedFailure, ...]:
+    """The profile's expected failures with the bundled scope versions that list each testcase."""
+    from .. import standards  # the scopes load lazily; most users of profiles never need them
+
+    scopes = standards.bundled_scopes()
+    result = []
+    for testcase, reason in sorted((profile.get("expected_failures") or {}).items()):
+        judged = []
+        for scope in scopes:
+            alias = scope.source
+            for version in scope.versions:
+                if testcase in version.required:
+                    judged.append(Judgement(alias, version.name, "required"))
+                elif testcase in version.recommended:
+                    judged.append(Judgement(alias, version.name, "recommended"))
+        result.append(ExpectedFailure(testcase, " ".join(str(reason).split()), tuple(judged)))
+    return tuple(result)

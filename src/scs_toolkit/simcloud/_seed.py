@@ -9,6 +9,7 @@ from ._auth import hash_secret
 from ._store import Store, timestamp
 from .services.compute import new_flavor
 from .services.image import new_image
+from .services.volume import new_volume_type
 
 DEFAULT_ROLES = ("admin", "member", "reader", "manager", "load-balancer_member", "creator")
 
@@ -35,17 +36,7 @@ def seed(store: Store, profile: dict[str, Any]) -> None:
         )
         store.add("image", record)
     for volume_type in profile.get("volume_types", []):
-        store.add(
-            "volume_type",
-            {
-                "name": volume_type["name"],
-                "description": volume_type.get("description"),
-                "is_public": volume_type.get("is_public", True),
-                "os-volume-type-access:is_public": volume_type.get("is_public", True),
-                "extra_specs": dict(volume_type.get("extra_specs") or {}),
-                "qos_specs_id": None,
-            },
-        )
+        store.add("volume_type", new_volume_type(store, volume_type))
     for rule in profile.get("default_security_group_rules", []):
         store.add(
             "default_security_group_rule",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -122,17 +123,42 @@ def clouds_yaml(url: str, profile: dict[str, Any], name: str = DEFAULT_CLOUD_NAM
 
 
 def write_clouds_yaml(path: Path, document: dict[str, Any]) -> None:
-    """Merge `document`'s clouds into the clouds.yaml at `path`, keeping other entries."""
-    existing: dict[str, Any] = {}
-    if path.exists():
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(loaded, dict):
-            raise ValueError(f"{path} is not a clouds.yaml mapping")
-        existing = loaded
+    """Merge `document`'s clouds into the clouds.yaml at `path`, keeping other entries (mode 0600)."""
+    existing = _read_clouds_yaml(path)
     existing.setdefault("clouds", {}).update(document["clouds"])
+    _write_private(path, yaml.safe_dump(existing, sort_keys=False))
+
+
+def remove_clouds_yaml(path: Path, names: list[str]) -> list[str]:
+    """Remove the entries `names` from the clouds.yaml at `path`; returns the ones that were there."""
+    existing = _read_clouds_yaml(path)
+    clouds = existing.get("clouds") or {}
+    removed = [name for name in names if name in clouds]
+    if removed:
+        for name in removed:
+            del clouds[name]
+        _write_private(path, yaml.safe_dump(existing, sort_keys=False))
+    return removed
+
+
+def _read_clouds_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("clouds", {}), dict):
+        raise ValueError(f"{path} is not a clouds.yaml mapping")
+    return loaded
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write atomically, readable by the owner only from the first byte on (it holds passwords)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(existing, sort_keys=False), encoding="utf-8")
-    path.chmod(0o600)  # it holds passwords
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
 
 
 class SimCloud:

@@ -22,6 +22,14 @@ class NotFound(KeyError):
     """No record of that kind with that id."""
 
 
+class StateError(ValueError):
+    """A state file that cannot be used: unreadable, or written by an incompatible version."""
+
+
+#: Version of the state file layout; records gained fields (boot volumes, embedded flavors) in 2.
+STATE_VERSION = 2
+
+
 class Store:
     """Records by kind (e.g. 'flavor', 'server') and id; ids come from a seeded generator."""
 
@@ -77,7 +85,8 @@ class Store:
         if self.path is None or not self.dirty:
             return
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
-        tmp.write_text(json.dumps({"version": 1, "tables": self._tables}, default=_json_default), encoding="utf-8")
+        document = {"version": STATE_VERSION, "tables": self._tables}
+        tmp.write_text(json.dumps(document, default=_json_default), encoding="utf-8")
         os.replace(tmp, self.path)
         self.dirty = False
 
@@ -85,7 +94,16 @@ class Store:
         """Load the state file if it exists; returns whether it did."""
         if self.path is None or not self.path.exists():
             return False
-        document = json.loads(self.path.read_text(encoding="utf-8"))
+        try:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise StateError(f"{self.path}: not a readable state file: {error}") from None
+        if not isinstance(document, dict) or document.get("version") != STATE_VERSION:
+            found = document.get("version") if isinstance(document, dict) else None
+            raise StateError(
+                f"{self.path}: state file version {found}, this simulated cloud keeps version {STATE_VERSION}; "
+                "delete the file to start afresh"
+            )
         self._tables = document["tables"]
         self.dirty = False
         return True
@@ -98,7 +116,8 @@ def _json_default(value: object) -> str:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    """The current moment with its sub-seconds: a 0.2 s transition must take 0.2 s, not up to 1 s."""
+    return dt.datetime.now(dt.UTC)
 
 
 def timestamp(moment: dt.datetime | None = None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -226,8 +227,8 @@ def _token_body(request: Request, cloud: Cloud, token: Token) -> dict[str, Any]:
             "password_expires_at": None,
         },
         "audit_ids": [token.audit_id],
-        "expires_at": token.expires_at.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
-        "issued_at": token.issued_at.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+        "expires_at": token.expires_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "issued_at": token.issued_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
     roles = [_role_ref(cloud, name) for name in token.roles]
     if token.project_id:
@@ -318,6 +319,24 @@ def _view(record: Record) -> Record:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
+def _allow(condition: bool, action: str) -> None:
+    """Keystone's 403, naming the policy rule that refused."""
+    require(condition, f"You are not authorized to perform the requested action: identity:{action}.")
+
+
+def _target(cloud: Cloud, token: Token, kind: str, record_id: str, allowed: Callable[[Record], bool]) -> Record:
+    """Keystone checks the policy before it looks: a target the caller may not see, or that does not
+    exist, is a 403 for everyone but admins (who get the 404)."""
+    record = cloud.store.find(kind, id=record_id)
+    if token.is_admin:
+        if record is None:
+            raise ApiError(404, f"Could not find {kind}: {record_id}.")
+        return record
+    _allow(record is not None and allowed(record), f"get_{kind}")
+    assert record is not None
+    return record
+
+
 def _links(request: Request, kind: str, record_id: str) -> dict[str, str]:
     return {"self": f"{service_url(request, 'identity')}/v3/{kind}/{record_id}"}
 
@@ -329,9 +348,10 @@ def _links(request: Request, kind: str, record_id: str) -> dict[str, str]:
 async def list_domains(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
+    _allow(token.is_admin or token.is_domain_manager, "list_domains")
     domains = query_filter(cloud.store.all("domain"), request, ("name", "enabled"))
     if not token.is_admin:
-        domains = [d for d in domains if d["id"] == token.domain_id or _in_domain(cloud, token, d["id"])]
+        domains = [d for d in domains if d["id"] == token.domain_id]
     return respond({"domains": [_view(d) for d in domains], "links": _links_of(request)})
 
 
@@ -345,8 +365,9 @@ def _in_domain(cloud: Cloud, token: Token, domain_id: str) -> bool:
 async def get_domain(request: Request, domain_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    domain = _get(cloud, "domain", domain_id)
-    require(token.is_admin or token.domain_id == domain_id or _in_domain(cloud, token, domain_id))
+    domain = _target(
+        cloud, token, "domain", domain_id, lambda d: token.domain_id == d["id"] or _in_domain(cloud, token, d["id"])
+    )
     return respond({"domain": _view(domain)})
 
 
@@ -420,7 +441,7 @@ def _owned_domain(cloud: Cloud, token: Token, spec: dict[str, Any], kind: str) -
 async def list_projects(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    require(token.is_admin or token.is_domain_manager)
+    _allow(token.is_admin or token.is_domain_manager, "list_projects")
     projects = query_filter(cloud.store.all("project"), request, ("name", "domain_id", "enabled", "parent_id"))
     if not token.is_admin:
         projects = [p for p in projects if p["domain_id"] == token.domain_id]
@@ -435,8 +456,13 @@ def _project_view(request: Request, project: Record) -> Record:
 async def get_project(request: Request, project_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    project = _get(cloud, "project", project_id)
-    require(token.project_id == project_id or token.can_manage_domain(project["domain_id"]))
+    project = _target(
+        cloud,
+        token,
+        "project",
+        project_id,
+        lambda p: token.project_id == p["id"] or token.can_manage_domain(p["domain_id"]),
+    )
     return respond({"project": _project_view(request, project)})
 
 
@@ -498,7 +524,7 @@ def _user_view(request: Request, user: Record) -> Record:
 async def list_users(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    require(token.is_admin or token.is_domain_manager)
+    _allow(token.is_admin or token.is_domain_manager, "list_users")
     users = query_filter(cloud.store.all("user"), request, ("name", "domain_id", "enabled"))
     if not token.is_admin:
         users = [u for u in users if u["domain_id"] == token.domain_id]
@@ -509,8 +535,9 @@ async def list_users(request: Request) -> Response:
 async def get_user(request: Request, user_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    user = _get(cloud, "user", user_id)
-    require(token.user_id == user_id or token.can_manage_domain(user["domain_id"]))
+    user = _target(
+        cloud, token, "user", user_id, lambda u: token.user_id == u["id"] or token.can_manage_domain(u["domain_id"])
+    )
     return respond({"user": _user_view(request, user)})
 
 
@@ -664,7 +691,7 @@ async def delete_application_credential(request: Request, user_id: str, cred_id:
 async def list_groups(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    require(token.is_admin or token.is_domain_manager)
+    _allow(token.is_admin or token.is_domain_manager, "list_groups")
     groups = query_filter(cloud.store.all("group"), request, ("name", "domain_id"))
     if not token.is_admin:
         groups = [g for g in groups if g["domain_id"] == token.domain_id]
@@ -675,8 +702,7 @@ async def list_groups(request: Request) -> Response:
 async def get_group(request: Request, group_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    group = _get(cloud, "group", group_id)
-    require(token.can_manage_domain(group["domain_id"]))
+    group = _target(cloud, token, "group", group_id, lambda g: token.can_manage_domain(g["domain_id"]))
     return respond({"group": _view(group)})
 
 
@@ -769,16 +795,24 @@ async def remove_group_user(request: Request, group_id: str, user_id: str) -> Re
 @router.get("/identity/v3/roles")
 async def list_roles(request: Request) -> Response:
     cloud = cloud_of(request)
-    cloud.token_for(request)
+    token = cloud.token_for(request)
+    _allow(token.is_admin or token.is_domain_manager, "list_roles")  # domain managers look roles up by name
     roles = query_filter(cloud.store.all("role"), request, ("name", "domain_id"))
-    return respond({"roles": [_view(r) for r in roles], "links": _links_of(request)})
+    return respond({"roles": [_role_view(request, r) for r in roles], "links": _links_of(request)})
+
+
+def _role_view(request: Request, role: Record) -> Record:
+    return {**_view(role), "options": {}, "links": _links(request, "roles", role["id"])}
 
 
 @router.get("/identity/v3/roles/{role_id}")
 async def get_role(request: Request, role_id: str) -> Response:
     cloud = cloud_of(request)
-    cloud.token_for(request)
-    return respond({"role": _view(_get(cloud, "role", role_id))})
+    token = cloud.token_for(request)
+    role = _target(
+        cloud, token, "role", role_id, lambda r: token.is_domain_manager and r["name"] in DOMAIN_MANAGED_ROLES
+    )
+    return respond({"role": _role_view(request, role)})
 
 
 @router.post("/identity/v3/roles")
@@ -790,7 +824,7 @@ async def create_role(request: Request) -> Response:
     if cloud.store.find("role", name=name):
         raise ApiError(409, f"Conflict occurred attempting to store role - Duplicate entry {name}.")
     role = cloud.store.add("role", {"name": name, "domain_id": None, "description": spec.get("description")})
-    return respond({"role": _view(role)}, status=201)
+    return respond({"role": _role_view(request, role)}, status=201)
 
 
 _TARGETS = {"projects": "project", "domains": "domain"}
@@ -879,6 +913,7 @@ async def list_assigned_roles(request: Request, targets: str, target_id: str, ac
 async def list_role_assignments(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
+    _allow(token.is_admin or token.is_domain_manager, "list_role_assignments")
     params = request.query_params
     results = []
     for assignment in cloud.store.all("role_assignment"):
@@ -887,8 +922,7 @@ async def list_role_assignments(request: Request) -> Response:
             if assignment["target_type"] == "domain"
             else cloud.store.get("project", assignment["target_id"])["domain_id"]
         )
-        own = assignment["actor_id"] == token.user_id
-        if not (token.can_manage_domain(target_domain) or own):
+        if not token.can_manage_domain(target_domain):
             continue
         if not _assignment_matches(assignment, params):
             continue
@@ -936,6 +970,7 @@ def _drop_assignments(cloud: Cloud, actor_id: str | None = None, target_id: str 
 async def list_services(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
+    _allow(token.is_admin, "list_services")
     entries = catalog(request, cloud, token.project_id)
     services = [{"id": e["id"], "type": e["type"], "name": e["name"], "enabled": True} for e in entries]
     return respond({"services": services, "links": _links_of(request)})
@@ -945,6 +980,7 @@ async def list_services(request: Request) -> Response:
 async def list_endpoints(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
+    _allow(token.is_admin, "list_endpoints")
     endpoints = [
         {**endpoint, "service_id": entry["id"], "enabled": True}
         for entry in catalog(request, cloud, token.project_id)

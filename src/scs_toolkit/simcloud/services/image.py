@@ -63,6 +63,9 @@ _READ_ONLY = {
     "owner",
 }
 _VERSIONS = [("v2.16", "CURRENT"), ("v2.15", "SUPPORTED"), ("v2.0", "SUPPORTED")]
+#: Glance's default `disk_formats` and `container_formats`
+DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
+CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
 
 
 @router.get("/image")
@@ -216,6 +219,9 @@ async def create_image(request: Request) -> Response:
         require(token.is_admin, "You are not authorized to publicize images.")
     for key in set(spec) & _READ_ONLY:
         raise ApiError(403, f"Attribute '{key}' is read-only.")
+    for key, allowed in (("disk_format", DISK_FORMATS), ("container_format", CONTAINER_FORMATS)):
+        if spec.get(key) is not None and spec[key] not in allowed:
+            raise ApiError(400, f"Invalid value '{spec[key]}' for parameter '{key}': must be one of {list(allowed)}")
     image = cloud.store.add("image", new_image(token.project_id, spec))
     return respond(
         _view(request, image),

@@ -1,7 +1,8 @@
 """Neutron v2.0: networks, subnets, routers, ports, security groups (with default rules), floating IPs.
 
-The resources share one generic CRUD implementation (filters, fields, pagination, ownership);
-what is special about a resource lives in its `_new_*` constructor and delete hook.
+The resources share one generic CRUD implementation (filters, fields, pagination, ownership,
+Neutron's attribute checks); what is special about a resource lives in its `_new_*` constructor
+and delete hook. Errors carry Neutron's exception names (`NetworkNotFound`, `SubnetInUse`, ...).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .._auth import Token, require
+from .._auth import Token
 from .._cloud import Cloud, cloud_of, service_url
 from .._errors import ApiError
 from .._store import Record, timestamp
@@ -84,22 +85,52 @@ class _Spec:
     on_delete: Callable[[Cloud, Record], None] | None = None
     #: Fields a non-admin owner may change with PUT.
     mutable: tuple[str, ...] = ("name", "description", "admin_state_up", "tags")
+    #: Attributes a POST may carry (Neutron's attribute map); anything else is "Unrecognized".
+    creatable: tuple[str, ...] = ()
+    #: Neutron's exception name and message when the record is missing or invisible.
+    not_found: tuple[str, str] = ("NotFound", "{id} could not be found.")
+    #: Readable through a shared or external network (networks themselves, their subnets).
     shared_visible: bool = False
     #: Cloud-wide records (no project) that every user may read.
     everyone_reads: bool = False
 
 
-def _owned(token: Token, record: Record, spec: _Spec) -> bool:
+#: attributes every resource with standard attributes accepts in a POST
+_STANDARD = ("name", "description", "tenant_id", "project_id", "tags")
+
+
+def _owned(cloud: Cloud, token: Token, record: Record, spec: _Spec) -> bool:
     if token.is_admin or record.get("project_id") == token.project_id or spec.everyone_reads:
         return True
-    return spec.shared_visible and bool(record.get("shared") or record.get("router:external"))
+    if not spec.shared_visible:
+        return False
+    network = record if spec.kind == "network" else cloud.store.find("network", id=record.get("network_id"))
+    return network is not None and bool(network.get("shared") or network.get("router:external"))
+
+
+def _policy(allowed: bool, rule: str) -> None:
+    """Neutron's 403 for a resource the caller sees but may not touch (invisible ones are 404s)."""
+    if not allowed:
+        raise ApiError(403, f"({rule}) is disallowed by policy", kind="PolicyNotAuthorized")
+
+
+def _missing(spec: _Spec, record_id: str) -> ApiError:
+    kind, template = spec.not_found
+    return ApiError(404, template.format(id=record_id), kind=kind)
 
 
 def _find(cloud: Cloud, token: Token, spec: _Spec, record_id: str) -> Record:
     record = cloud.store.find(spec.kind, id=record_id)
-    if record is None or not _owned(token, record, spec):
-        raise ApiError(404, f"{spec.singular.replace('_', ' ').title()} {record_id} could not be found.")
+    if record is None or not _owned(cloud, token, record, spec):
+        raise _missing(spec, record_id)
     return record
+
+
+def _check_attributes(spec: _Spec, body: dict[str, Any]) -> None:
+    """Neutron's API layer: 400 for attributes the resource does not have (or that are read-only)."""
+    unknown = sorted(set(body) - set(spec.creatable))
+    if unknown:
+        raise ApiError(400, f"Unrecognized attribute(s) '{', '.join(unknown)}'", kind="HTTPBadRequest")
 
 
 def _view(record: Record, request: Request) -> Record:
@@ -113,7 +144,7 @@ def _view(record: Record, request: Request) -> Record:
 def _base(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
     project_id = body.get("project_id") or body.get("tenant_id") or token.project_id
     if project_id != token.project_id:
-        require(token.is_admin, "Only admins may create resources for other projects.")
+        _policy(token.is_admin, "rule:create_resource:tenant_id")
     moment = timestamp()
     return {
         "name": body.get("name", ""),
@@ -131,7 +162,7 @@ def _list(request: Request, spec: _Spec) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     ensure_default_security_group(cloud, token.project_id)  # as Neutron does on a project's first use
-    records = [r for r in cloud.store.all(spec.kind) if _owned(token, r, spec)]
+    records = [r for r in cloud.store.all(spec.kind) if _owned(cloud, token, r, spec)]
     params = request.query_params
     for key in set(params.keys()) - {"fields", "limit", "marker", "sort_key", "sort_dir", "page_reverse"}:
         wanted = params.getlist(key)
@@ -163,40 +194,50 @@ async def _create(request: Request, spec: _Spec) -> Response:
     document = await json_body(request)
     if f"{spec.collection}" in document:
         items = document[spec.collection]
-        if not isinstance(items, list):
-            raise ApiError(400, f"Invalid input: {spec.collection} must be a list")
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise ApiError(400, f"Invalid input: {spec.collection} must be a list of objects", kind="HTTPBadRequest")
+        for item in items:
+            _check_attributes(spec, item)
         created = [cloud.store.add(spec.kind, spec.new(cloud, token, item)) for item in items]
-        return respond({spec.collection: [project_view(r) for r in created]}, status=201)
+        return respond({spec.collection: [_created_view(cloud, spec, r) for r in created]}, status=201)
     body = document.get(spec.singular)
     if not isinstance(body, dict):
-        raise ApiError(400, f"Resource body required: expected an object under '{spec.singular}'")
+        raise ApiError(400, f"Resource body required with '{spec.singular}'", kind="HTTPBadRequest")
+    _check_attributes(spec, body)
     record = cloud.store.add(spec.kind, spec.new(cloud, token, body))
-    return respond({spec.singular: project_view(record)}, status=201)
+    return respond({spec.singular: _created_view(cloud, spec, record)}, status=201)
+
+
+def _created_view(cloud: Cloud, spec: _Spec, record: Record) -> Record:
+    """What a POST answers: the new record as a GET shows it (a security group with its rules)."""
+    if spec.kind == "security_group":
+        return project_view(_group_view_rules(cloud, record))
+    return project_view(record)
 
 
 async def _update(request: Request, spec: _Spec, record_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     record = _find(cloud, token, spec, record_id)
-    require(token.is_admin or record.get("project_id") == token.project_id)
+    _policy(token.is_admin or record.get("project_id") == token.project_id, f"rule:update_{spec.singular}")
     body = await json_body(request, spec.singular)
     unknown = set(body) - set(spec.mutable)
     if unknown and not token.is_admin:
-        raise ApiError(400, f"Cannot update read-only attribute(s) {', '.join(sorted(unknown))}")
+        raise ApiError(400, f"Cannot update read-only attribute {', '.join(sorted(unknown))}", kind="HTTPBadRequest")
     if spec.kind == "floating_ip" and "port_id" in body:
         _associate(cloud, token, record, body["port_id"], body.get("fixed_ip_address"))
     record.update({k: v for k, v in body.items() if k != "port_id"})
     record["updated_at"] = timestamp()
     record["revision_number"] += 1
     cloud.store.touch()
-    return respond({spec.singular: project_view(record)})
+    return respond({spec.singular: _created_view(cloud, spec, record)})
 
 
 def _delete(request: Request, spec: _Spec, record_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     record = _find(cloud, token, spec, record_id)
-    require(token.is_admin or record.get("project_id") == token.project_id)
+    _policy(token.is_admin or record.get("project_id") == token.project_id, f"rule:delete_{spec.singular}")
     if spec.on_delete:
         spec.on_delete(cloud, record)
     cloud.store.delete(spec.kind, record_id)
@@ -208,8 +249,9 @@ def _delete(request: Request, spec: _Spec, record_id: str) -> Response:
 
 def _new_network(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
     external = bool(body.get("router:external", False))
-    if external or body.get("shared"):
-        require(token.is_admin, "Only admins may create shared or external networks.")
+    for attribute in ("router:external", "shared"):
+        if body.get(attribute):
+            _policy(token.is_admin, f"rule:create_network and rule:create_network:{attribute}")
     return {
         **_base(cloud, token, body),
         "status": "ACTIVE",
@@ -234,23 +276,36 @@ def _delete_network(cloud: Cloud, network: Record) -> None:
         raise ApiError(
             409,
             f"Unable to complete operation on network {network['id']}. There are one or more ports still in use on the network.",
+            kind="NetworkInUse",
         )
     for subnet in list(cloud.store.select("subnet", network_id=network["id"])):
         cloud.store.delete("subnet", subnet["id"])
 
 
 def _new_subnet(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
-    network_id = body.get("network_id")
-    network = cloud.store.find("network", id=network_id) if network_id else None
-    if network is None or not _owned(token, network, _SPECS["networks"]):
-        raise ApiError(404, f"Network {network_id} could not be found.")
+    # as Neutron: attribute formats first, then policy, then the plugin's lookups
     try:
         cidr = ipaddress.ip_network(str(body.get("cidr")), strict=False)
     except ValueError:
-        raise ApiError(400, f"Invalid input for cidr. Reason: '{body.get('cidr')}' is not a valid IP subnet.") from None
-    version = int(body.get("ip_version", cidr.version))
+        raise ApiError(
+            400,
+            f"Invalid input for cidr. Reason: '{body.get('cidr')}' is not a valid IP subnet.",
+            kind="HTTPBadRequest",
+        ) from None
+    version = body.get("ip_version", cidr.version)
+    if version not in (4, 6, "4", "6"):
+        raise ApiError(
+            400, f"Invalid input for ip_version. Reason: '{version}' is not in [4, 6].", kind="HTTPBadRequest"
+        )
+    version = int(version)
     if version != cidr.version:
-        raise ApiError(400, "Invalid input: cidr and ip_version do not match")
+        raise ApiError(400, "Invalid input for operation: cidr and ip_version do not match.", kind="InvalidInput")
+    network_id = body.get("network_id")
+    network = cloud.store.find("network", id=network_id) if network_id else None
+    if network is None or not _owned(cloud, token, network, _SPECS["networks"]):
+        raise _missing(_SPECS["networks"], str(network_id))
+    if not (token.is_admin or network["project_id"] == token.project_id):
+        raise ApiError(403, "(rule:create_subnet) is disallowed by policy", kind="PolicyNotAuthorized")
     hosts = cidr.hosts()
     gateway = body.get("gateway_ip", str(next(hosts)))
     first = next(hosts)
@@ -281,6 +336,7 @@ def _delete_subnet(cloud: Cloud, subnet: Record) -> None:
             raise ApiError(
                 409,
                 f"Unable to complete operation on subnet {subnet['id']}: One or more ports have an IP allocation from this subnet.",
+                kind="SubnetInUse",
             )
     network = cloud.store.find("network", id=subnet["network_id"])
     if network and subnet["id"] in network["subnets"]:
@@ -298,7 +354,9 @@ def _allocate_ip(cloud: Cloud, subnet: Record) -> str:
         candidate = ipaddress.ip_address(number) if cidr.version == 4 else ipaddress.IPv6Address(number)
         if str(candidate) not in used and candidate in cidr:
             return str(candidate)
-    raise ApiError(409, f"No more IP addresses available on network {subnet['network_id']}.")
+    raise ApiError(
+        409, f"No more IP addresses available on network {subnet['network_id']}.", kind="IpAddressGenerationFailure"
+    )
 
 
 # -- ports ------------------------------------------------------------------------------------------
@@ -307,8 +365,8 @@ def _allocate_ip(cloud: Cloud, subnet: Record) -> str:
 def _new_port(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
     network_id = body.get("network_id")
     network = cloud.store.find("network", id=network_id) if network_id else None
-    if network is None or not _owned(token, network, _SPECS["networks"]):
-        raise ApiError(404, f"Network {network_id} could not be found.")
+    if network is None or not _owned(cloud, token, network, _SPECS["networks"]):
+        raise _missing(_SPECS["networks"], str(network_id))
     fixed_ips = []
     for subnet_id in network["subnets"][:1]:
         subnet = cloud.store.get("subnet", subnet_id)
@@ -343,6 +401,7 @@ def _delete_port(cloud: Cloud, port: Record) -> None:
         raise ApiError(
             409,
             f"Port {port['id']} cannot be deleted directly via the port API: has device owner network:router_interface.",
+            kind="ServicePortInUse",
         )
     for fip in cloud.store.select("floating_ip", port_id=port["id"]):
         _disassociate(cloud, fip)
@@ -373,7 +432,9 @@ def _set_gateway(cloud: Cloud, router_record: Record, info: Any) -> None:
         return
     network = cloud.store.find("network", id=info.get("network_id"))
     if network is None or not network["router:external"]:
-        raise ApiError(400, f"Bad router request: network {info.get('network_id')} is not an external network.")
+        raise ApiError(
+            400, f"Bad router request: network {info.get('network_id')} is not an external network.", kind="BadRequest"
+        )
     subnet_id = network["subnets"][0] if network["subnets"] else None
     ips = (
         [{"subnet_id": subnet_id, "ip_address": _allocate_ip(cloud, cloud.store.get("subnet", subnet_id))}]
@@ -392,9 +453,9 @@ def _delete_router(cloud: Cloud, router_record: Record) -> None:
         cloud.store.select("port", device_id=router_record["id"], device_owner="network:router_interface")
     )
     if interfaces:
-        raise ApiError(409, f"Router {router_record['id']} still has ports")
+        raise ApiError(409, f"Router {router_record['id']} still has ports", kind="RouterInUse")
     if any(f.get("router_id") == router_record["id"] for f in cloud.store.all("floating_ip")):
-        raise ApiError(409, f"Router {router_record['id']} still has floating IPs associated")
+        raise ApiError(409, f"Router {router_record['id']} still has floating IPs associated", kind="RouterInUse")
 
 
 @router.put(PREFIX + "/routers/{router_id}/add_router_interface")
@@ -410,7 +471,7 @@ async def add_router_interface(request: Request, router_id: str) -> Response:
             for p in cloud.store.select("port", device_id=router_id)
             for ip in p["fixed_ips"]
         ):
-            raise ApiError(400, f"Router already has a port on subnet {subnet['id']}")
+            raise ApiError(400, f"Router already has a port on subnet {subnet['id']}", kind="BadRequest")
         port = cloud.store.add(
             "port",
             {
@@ -432,7 +493,7 @@ async def add_router_interface(request: Request, router_id: str) -> Response:
         port.update({"device_id": router_id, "device_owner": "network:router_interface", "status": "ACTIVE"})
         subnet = cloud.store.get("subnet", port["fixed_ips"][0]["subnet_id"])
     else:
-        raise ApiError(400, "Bad router request: Either subnet_id or port_id must be specified")
+        raise ApiError(400, "Bad router request: Either subnet_id or port_id must be specified", kind="BadRequest")
     cloud.store.touch()
     return respond(
         {
@@ -459,7 +520,9 @@ async def remove_router_interface(request: Request, router_id: str) -> Response:
     elif "subnet_id" in body:
         ports = [p for p in ports if any(ip["subnet_id"] == body["subnet_id"] for ip in p["fixed_ips"])]
     if not ports:
-        raise ApiError(404, f"Router {router_id} does not have an interface with {body}")
+        raise ApiError(
+            404, f"Router {router_id} does not have an interface with {body}", kind="RouterInterfaceNotFound"
+        )
     port = ports[0]
     cloud.store.delete("port", port["id"])
     subnet_id = port["fixed_ips"][0]["subnet_id"] if port["fixed_ips"] else None
@@ -550,36 +613,50 @@ def _group_view_rules(cloud: Cloud, group: Record) -> Record:
 def _new_security_group(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
     base = _base(cloud, token, body)
     if base["name"] == "default" and cloud.store.find("security_group", project_id=base["project_id"], name="default"):
-        raise ApiError(409, "Default security group already exists.")
+        raise ApiError(409, "Default security group already exists.", kind="SecurityGroupDefaultAlreadyExists")
     record = _group_record(cloud, base["project_id"], base["name"], base["description"], default=False)
     return record
 
 
 def _delete_security_group(cloud: Cloud, group: Record) -> None:
     if group["name"] == "default":
-        raise ApiError(409, "Insufficient rights for removing default security group.")
+        raise ApiError(
+            409, "Insufficient rights for removing default security group.", kind="SecurityGroupCannotRemoveDefault"
+        )
     in_use = [p for p in cloud.store.all("port") if group["id"] in p["security_groups"]]
     if in_use:
-        raise ApiError(409, f"Security Group {group['id']} in use.")
+        raise ApiError(409, f"Security Group {group['id']} in use.", kind="SecurityGroupInUse")
     for rule in list(cloud.store.select("security_group_rule", security_group_id=group["id"])):
         cloud.store.delete("security_group_rule", rule["id"])
 
 
 def _new_security_group_rule(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
-    group = cloud.store.find("security_group", id=body.get("security_group_id"))
-    if group is None or not (token.is_admin or group["project_id"] == token.project_id):
-        raise ApiError(404, f"Security group {body.get('security_group_id')} does not exist")
-    direction = body.get("direction")
+    direction = body.get("direction")  # attribute checks come before lookups, as in Neutron's API layer
     if direction not in ("ingress", "egress"):
-        raise ApiError(400, f"Invalid input for direction. Reason: {direction!r} is not in ['ingress', 'egress'].")
+        raise ApiError(
+            400,
+            f"Invalid input for direction. Reason: '{direction}' is not in ['ingress', 'egress'].",
+            kind="HTTPBadRequest",
+        )
     ethertype = body.get("ethertype", "IPv4")
     if ethertype not in ("IPv4", "IPv6"):
-        raise ApiError(400, f"Invalid input for ethertype. Reason: {ethertype!r} is not in ['IPv4', 'IPv6'].")
+        raise ApiError(
+            400,
+            f"Invalid input for ethertype. Reason: '{ethertype}' is not in ['IPv4', 'IPv6'].",
+            kind="HTTPBadRequest",
+        )
+    group = cloud.store.find("security_group", id=body.get("security_group_id"))
+    if group is None or not (token.is_admin or group["project_id"] == token.project_id):
+        raise ApiError(
+            404, f"Security group {body.get('security_group_id')} does not exist", kind="SecurityGroupNotFound"
+        )
     rule = {f: body.get(f) for f in DEFAULT_RULE_FIELDS}
     rule["ethertype"] = ethertype
     for existing in cloud.store.select("security_group_rule", security_group_id=group["id"]):
         if all(existing.get(f) == rule.get(f) for f in DEFAULT_RULE_FIELDS):
-            raise ApiError(409, f"Security group rule already exists. Rule id is {existing['id']}.")
+            raise ApiError(
+                409, f"Security group rule already exists. Rule id is {existing['id']}.", kind="SecurityGroupRuleExists"
+            )
     return {
         **_base(cloud, token, body),
         **rule,
@@ -590,7 +667,7 @@ def _new_security_group_rule(cloud: Cloud, token: Token, body: dict[str, Any]) -
 
 
 def _new_default_rule(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
-    require(token.is_admin, "Only admins may manage default security group rules.")
+    _policy(token.is_admin, "rule:create_default_security_group_rule")
     rule = {f: body.get(f) for f in DEFAULT_RULE_FIELDS}
     rule["ethertype"] = body.get("ethertype", "IPv4")
     return {
@@ -606,13 +683,19 @@ def _new_default_rule(cloud: Cloud, token: Token, body: dict[str, Any]) -> Recor
 
 def _new_floating_ip(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
     network = cloud.store.find("network", id=body.get("floating_network_id"))
-    if network is None or not network["router:external"]:
-        raise ApiError(404, f"External network {body.get('floating_network_id')} could not be found.")
+    if network is None or not _owned(cloud, token, network, _SPECS["networks"]):
+        raise _missing(_SPECS["networks"], str(body.get("floating_network_id")))
+    if not network["router:external"]:
+        raise ApiError(
+            400, f"Bad floatingip request: Network {network['id']} is not a valid external network.", kind="BadRequest"
+        )
     if not network["subnets"]:
-        raise ApiError(409, f"No more IP addresses available on network {network['id']}.")
+        raise ApiError(
+            409, f"No more IP addresses available on network {network['id']}.", kind="IpAddressGenerationFailure"
+        )
     quota = cloud.profile.get("quotas", {}).get("floating_ips", 50)
     if sum(1 for f in cloud.store.all("floating_ip") if f["project_id"] == token.project_id) >= quota:
-        raise ApiError(409, "Quota exceeded for resources: ['floatingip'].")
+        raise ApiError(409, "Quota exceeded for resources: ['floatingip'].", kind="OverQuota")
     address = body.get("floating_ip_address") or _allocate_ip(cloud, cloud.store.get("subnet", network["subnets"][0]))
     record = {
         **_base(cloud, token, body),
@@ -640,7 +723,9 @@ def _associate(cloud: Cloud, token: Token, fip: Record, port_id: str | None, fix
         return
     port = _find(cloud, token, _SPECS["ports"], port_id)
     if not port["fixed_ips"]:
-        raise ApiError(400, f"Port {port_id} does not have an IP address")
+        raise ApiError(
+            400, f"Bad floatingip request: Port {port_id} does not have any IP addresses.", kind="BadRequest"
+        )
     subnet_ids = {ip["subnet_id"] for ip in port["fixed_ips"]}
     router_id = None
     for router_port in cloud.store.select("port", device_owner="network:router_interface"):
@@ -653,6 +738,7 @@ def _associate(cloud: Cloud, token: Token, fip: Record, port_id: str | None, fix
             404,
             f"External network {fip['floating_network_id']} is not reachable from subnet {sorted(subnet_ids)[0]}. "
             f"Therefore, cannot associate Port {port_id} with a Floating IP.",
+            kind="ExternalGatewayForFloatingIPNotFound",
         )
     fip.update(
         {
@@ -690,17 +776,22 @@ def _delete_floating_ip(cloud: Cloud, fip: Record) -> None:
 # -- integration with compute ----------------------------------------------------------------------
 
 
-def attach_server(cloud: Cloud, token: Token, server: Record, networks: Any) -> None:
-    """Create the server's ports: on the requested networks, else on the project's only network."""
+def attach_server(cloud: Cloud, token: Token, server: Record, networks: Any, auto: bool) -> None:
+    """Create the server's ports as Nova asks Neutron to: on the requested networks or ports, on the
+    project's only network (`auto`, or nothing requested before 2.37), or none at all (`none`)."""
+    if networks == "none":
+        return
     requested = networks if isinstance(networks, list) else []
-    if networks in ("none", "auto") or networks is None:
-        requested = []
-    if not requested and networks != "none":
-        candidates = [n for n in cloud.store.all("network") if n["project_id"] == token.project_id and n["subnets"]]
-        if not candidates:
-            candidates = [n for n in cloud.store.all("network") if n["shared"] and n["subnets"]]
+    if not requested:
+        candidates = [
+            n
+            for n in cloud.store.all("network")
+            if n["subnets"] and not n["router:external"] and (n["project_id"] == token.project_id or n["shared"])
+        ]
         if len(candidates) > 1:
             raise ApiError(409, "Multiple possible networks found, use a Network ID to be more specific.")
+        if not candidates and networks == "auto":
+            raise ApiError(400, f"Unable to automatically allocate a network for project {token.project_id}")
         requested = [{"uuid": n["id"]} for n in candidates]
     group_ids = []
     ensure_default_security_group(cloud, token.project_id)
@@ -713,12 +804,17 @@ def attach_server(cloud: Cloud, token: Token, server: Record, networks: Any) -> 
         group_ids.append(group["id"])
     for item in requested:
         if item.get("port"):
-            port = _find(cloud, token, _SPECS["ports"], item["port"])
+            port = cloud.store.find("port", id=str(item["port"]))
+            if port is None or not _owned(cloud, token, port, _SPECS["ports"]):
+                raise ApiError(400, f"Port {item['port']} could not be found.")
             if port["device_id"]:
                 raise ApiError(409, f"Port {port['id']} is still in use.")
             port.update({"device_id": server["id"], "device_owner": "compute:nova", "status": "ACTIVE"})
             continue
-        network_id = item.get("uuid")
+        network_id = str(item.get("uuid"))
+        found = cloud.store.find("network", id=network_id)
+        if found is None or not _owned(cloud, token, found, _SPECS["networks"]):
+            raise ApiError(400, f"Network {network_id} could not be found.")
         port = _new_port(
             cloud,
             token,
@@ -729,17 +825,39 @@ def attach_server(cloud: Cloud, token: Token, server: Record, networks: Any) -> 
                 "security_groups": group_ids,
             },
         )
+        port["_created_by_nova"] = True
         cloud.store.add("port", port)
 
 
 def detach_server(cloud: Cloud, server_id: str) -> None:
+    """Nova deletes the ports it made for a server and unbinds the ones it was given."""
     for port in list(cloud.store.select("port", device_id=server_id)):
         for fip in cloud.store.select("floating_ip", port_id=port["id"]):
             _disassociate(cloud, fip)
-        if port["name"] == "" and port["device_owner"] == "compute:nova":
+        if port.get("_created_by_nova"):
             cloud.store.delete("port", port["id"])
         else:
             port.update({"device_id": "", "device_owner": "", "status": "DOWN"})
+
+
+def change_server_group(cloud: Cloud, token: Token, server: Record, name: str, add: bool) -> None:
+    """addSecurityGroup / removeSecurityGroup: Nova changes the groups of the server's ports."""
+    ports = list(cloud.store.select("port", device_id=server["id"]))
+    if not ports:
+        raise ApiError(404, f"instance_id {server['id']} could not be found as device id on any ports")
+    group = cloud.store.find("security_group", project_id=server["tenant_id"], name=name) or cloud.store.find(
+        "security_group", id=name
+    )
+    if group is None or not (token.is_admin or group["project_id"] == server["tenant_id"]):
+        raise ApiError(404, f"Security group {name} not found for project {server['tenant_id']}.")
+    if not add and not any(group["id"] in p["security_groups"] for p in ports):
+        raise ApiError(404, f"Security group {name} not associated with the instance {server['id']}")
+    for port in ports:
+        if add and group["id"] not in port["security_groups"]:
+            port["security_groups"].append(group["id"])
+        elif not add and group["id"] in port["security_groups"]:
+            port["security_groups"].remove(group["id"])
+    cloud.store.touch()
 
 
 def server_addresses(cloud: Cloud, server_id: str) -> dict[str, list[Record]]:
@@ -774,7 +892,7 @@ def server_addresses(cloud: Cloud, server_id: str) -> dict[str, list[Record]]:
 async def quotas(request: Request, project_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    require(token.is_admin or token.project_id == project_id)
+    _policy(token.is_admin or token.project_id == project_id, "rule:get_quota")
     limits = cloud.profile.get("quotas", {})
     body = {
         "network": 100,
@@ -798,6 +916,24 @@ _SPECS: dict[str, _Spec] = {
         _new_network,
         _delete_network,
         mutable=("name", "description", "admin_state_up", "tags", "mtu", "port_security_enabled"),
+        creatable=(
+            *_STANDARD,
+            "admin_state_up",
+            "shared",
+            "router:external",
+            "mtu",
+            "port_security_enabled",
+            "availability_zone_hints",
+            "dns_domain",
+            "qos_policy_id",
+            "is_default",
+            "provider:network_type",
+            "provider:physical_network",
+            "provider:segmentation_id",
+            "segments",
+            "vlan_transparent",
+        ),
+        not_found=("NetworkNotFound", "Network {id} could not be found."),
         shared_visible=True,
     ),
     "subnets": _Spec(
@@ -807,6 +943,26 @@ _SPECS: dict[str, _Spec] = {
         _new_subnet,
         _delete_subnet,
         mutable=("name", "description", "dns_nameservers", "enable_dhcp", "gateway_ip", "tags"),
+        creatable=(
+            *_STANDARD,
+            "network_id",
+            "cidr",
+            "ip_version",
+            "gateway_ip",
+            "enable_dhcp",
+            "dns_nameservers",
+            "host_routes",
+            "allocation_pools",
+            "ipv6_ra_mode",
+            "ipv6_address_mode",
+            "subnetpool_id",
+            "prefixlen",
+            "use_default_subnetpool",
+            "service_types",
+            "segment_id",
+            "dns_publish_fixed_ip",
+        ),
+        not_found=("SubnetNotFound", "Subnet {id} could not be found."),
         shared_visible=True,
     ),
     "ports": _Spec(
@@ -826,6 +982,29 @@ _SPECS: dict[str, _Spec] = {
             "port_security_enabled",
             "allowed_address_pairs",
         ),
+        creatable=(
+            *_STANDARD,
+            "network_id",
+            "admin_state_up",
+            "mac_address",
+            "fixed_ips",
+            "device_id",
+            "device_owner",
+            "security_groups",
+            "allowed_address_pairs",
+            "extra_dhcp_opts",
+            "binding:host_id",
+            "binding:vnic_type",
+            "binding:profile",
+            "port_security_enabled",
+            "qos_policy_id",
+            "dns_name",
+            "dns_domain",
+            "propagate_uplink_status",
+            "numa_affinity_policy",
+            "hints",
+        ),
+        not_found=("PortNotFound", "Port {id} could not be found."),
     ),
     "routers": _Spec(
         "router",
@@ -834,6 +1013,17 @@ _SPECS: dict[str, _Spec] = {
         _new_router,
         _delete_router,
         mutable=("name", "description", "admin_state_up", "tags", "routes"),
+        creatable=(
+            *_STANDARD,
+            "admin_state_up",
+            "external_gateway_info",
+            "distributed",
+            "ha",
+            "availability_zone_hints",
+            "flavor_id",
+            "enable_ndp_proxy",
+        ),
+        not_found=("RouterNotFound", "Router {id} could not be found"),
     ),
     "security-groups": _Spec(
         "security_group",
@@ -842,6 +1032,8 @@ _SPECS: dict[str, _Spec] = {
         _new_security_group,
         _delete_security_group,
         mutable=("name", "description", "tags", "stateful"),
+        creatable=(*_STANDARD, "stateful"),
+        not_found=("SecurityGroupNotFound", "Security group {id} does not exist"),
     ),
     "security-group-rules": _Spec(
         "security_group_rule",
@@ -849,6 +1041,8 @@ _SPECS: dict[str, _Spec] = {
         "security_group_rule",
         _new_security_group_rule,
         mutable=("description",),
+        creatable=("tenant_id", "project_id", "security_group_id", "description", *DEFAULT_RULE_FIELDS),
+        not_found=("SecurityGroupRuleNotFound", "Security group rule {id} does not exist"),
     ),
     "default-security-group-rules": _Spec(
         "default_security_group_rule",
@@ -856,6 +1050,8 @@ _SPECS: dict[str, _Spec] = {
         "default_security_group_rule",
         _new_default_rule,
         mutable=("description",),
+        creatable=("description", "used_in_default_sg", "used_in_non_default_sg", *DEFAULT_RULE_FIELDS),
+        not_found=("DefaultSecurityGroupRuleNotFound", "Default Security Group rule {id} does not exist"),
         everyone_reads=True,
     ),
     "floatingips": _Spec(
@@ -865,6 +1061,21 @@ _SPECS: dict[str, _Spec] = {
         _new_floating_ip,
         _delete_floating_ip,
         mutable=("description", "port_id", "fixed_ip_address", "tags"),
+        creatable=(
+            "tenant_id",
+            "project_id",
+            "description",
+            "tags",
+            "floating_network_id",
+            "floating_ip_address",
+            "subnet_id",
+            "port_id",
+            "fixed_ip_address",
+            "dns_domain",
+            "dns_name",
+            "qos_policy_id",
+        ),
+        not_found=("FloatingIPNotFound", "Floating IP {id} could not be found"),
     ),
 }
 
@@ -872,7 +1083,7 @@ _SPECS: dict[str, _Spec] = {
 def _spec(collection: str) -> _Spec:
     spec = _SPECS.get(collection)
     if spec is None:
-        raise ApiError(404, f"The resource could not be found: {collection}")
+        raise ApiError(404, "The resource could not be found.", kind="HTTPNotFound")
     return spec
 
 
@@ -887,7 +1098,7 @@ async def list_resources(request: Request, collection: str) -> Response:
 def _list_default_rules(request: Request, spec: _Spec) -> Response:
     cloud = cloud_of(request)
     if not cloud.profile.get("network", {}).get("default_security_group_rules_api", True):
-        raise ApiError(404, "The resource could not be found: default-security-group-rules")
+        raise ApiError(404, "The resource could not be found.", kind="HTTPNotFound")
     return _list(request, spec)
 
 

@@ -1,7 +1,10 @@
-"""Cinder v3: volume types (extra specs, descriptions), volumes, backups and restore, AZs, limits.
+"""Cinder v3: volume types (extra specs, encryption, descriptions), volumes, backups and restore, AZs, limits.
 
 Status transitions (creating -> available, backing-up -> available ...) happen lazily on read, at
-a moment fixed when the action started, so no background task is needed.
+a moment fixed when the action started, so no background task is needed. Microversions are
+negotiated and echoed by `_microversions.MicroversionMiddleware`. Members see what Cinder's
+default policy shows them: only the user-visible extra specs of a volume type, no QoS id, no
+encryption details.
 """
 
 from __future__ import annotations
@@ -16,29 +19,26 @@ from starlette.responses import Response
 from .._auth import Token, require
 from .._cloud import Cloud, cloud_of, service_url
 from .._errors import ApiError
-from .._store import Record, now, timestamp
+from .._microversions import VOLUME
+from .._store import Record, Store, now, timestamp
 from ._common import json_body, paginate, project_view, query_filter, respond
 
 router = APIRouter()
 PREFIX = "/volume/v3/{project_id}"
-MAX_MICROVERSION = "3.70"
 _VERSION = {
     "id": "v3.0",
     "status": "CURRENT",
-    "version": MAX_MICROVERSION,
-    "min_version": "3.0",
+    "version": str(VOLUME.maximum),
+    "min_version": str(VOLUME.minimum),
     "updated": "2023-08-31T00:00:00Z",
+    "media-types": [{"base": "application/json", "type": "application/vnd.openstack.volume+json;version=3"}],
 }
-
-
-def _headers(request: Request) -> dict[str, str]:
-    wanted = request.headers.get("openstack-api-version", "").replace("volume", "").strip() or "3.0"
-    version = MAX_MICROVERSION if wanted == "latest" else wanted
-    return {"OpenStack-API-Version": f"volume {version}", "Vary": "OpenStack-API-Version"}
+#: extra specs Cinder shows to everyone (`volume_extension:types_extra_specs:read_sensitive` guards the rest)
+USER_VISIBLE_EXTRA_SPECS = ("RESKEY:availability_zones", "multiattach", "replication_enabled")
 
 
 def _respond(request: Request, body: Any, status: int = 200) -> Response:
-    return respond(body, status=status, headers=_headers(request))
+    return respond(body, status=status)
 
 
 @router.get("/volume")
@@ -62,7 +62,7 @@ def _token(request: Request, project_id: str) -> tuple[Cloud, Token]:
     return cloud, token
 
 
-def _settle(cloud: Cloud, record: Record) -> None:
+def settle(cloud: Cloud, record: Record) -> None:
     ready = record.get("_ready_at")
     if ready and now() >= dt.datetime.fromisoformat(ready):
         record["status"] = record.pop("_next_status")
@@ -82,30 +82,75 @@ def _later(cloud: Cloud, record: Record, status: str, next_status: str, seconds:
 # -- volume types -----------------------------------------------------------------------------------
 
 
-def _type_view(volume_type: Record) -> Record:
-    return project_view(volume_type)
+def _visible_specs(token: Token, volume_type: Record) -> dict[str, Any]:
+    specs = dict(volume_type["extra_specs"])
+    return specs if token.is_admin else {k: v for k, v in specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
+
+
+def _type_view(token: Token, volume_type: Record) -> Record:
+    view: Record = {
+        "id": volume_type["id"],
+        "name": volume_type["name"],
+        "is_public": volume_type["is_public"],
+        "description": volume_type["description"],
+        "extra_specs": _visible_specs(token, volume_type),
+        "os-volume-type-access:is_public": volume_type["is_public"],
+    }
+    if token.is_admin:  # volume_extension:access_types_qos_specs_id
+        view["qos_specs_id"] = volume_type["qos_specs_id"]
+    return view
+
+
+def default_type(cloud: Cloud) -> Record | None:
+    """The type a volume gets without asking for one (the first one, normally __DEFAULT__)."""
+    types = cloud.store.all("volume_type")
+    return types[0] if types else None
 
 
 @router.get(PREFIX + "/types")
 async def list_types(request: Request, project_id: str) -> Response:
     cloud, token = _token(request, project_id)
     types = [t for t in cloud.store.all("volume_type") if t["is_public"] or token.is_admin]
-    return _respond(request, {"volume_types": [_type_view(t) for t in types]})
+    return _respond(request, {"volume_types": [_type_view(token, t) for t in types]})
 
 
 @router.get(PREFIX + "/types/default")
-async def default_type(request: Request, project_id: str) -> Response:
-    cloud, _ = _token(request, project_id)
-    types = cloud.store.all("volume_type")
-    if not types:
+async def get_default_type(request: Request, project_id: str) -> Response:
+    cloud, token = _token(request, project_id)
+    volume_type = default_type(cloud)
+    if volume_type is None:
         raise ApiError(404, "Default volume type can not be found.")
-    return _respond(request, {"volume_type": _type_view(types[0])})
+    return _respond(request, {"volume_type": _type_view(token, volume_type)})
 
 
 @router.get(PREFIX + "/types/{type_id}")
 async def get_type(request: Request, project_id: str, type_id: str) -> Response:
     cloud, token = _token(request, project_id)
-    return _respond(request, {"volume_type": _type_view(_volume_type(cloud, token, type_id))})
+    return _respond(request, {"volume_type": _type_view(token, _volume_type(cloud, token, type_id))})
+
+
+@router.get(PREFIX + "/types/{type_id}/encryption")
+async def get_type_encryption(request: Request, project_id: str, type_id: str) -> Response:
+    """Admins only (`volume_extension:volume_type_encryption`): the check comes before the lookup."""
+    cloud, token = _token(request, project_id)
+    require(token.is_admin, "Policy doesn't allow volume_extension:volume_type_encryption to be performed.")
+    volume_type = _volume_type(cloud, token, type_id)
+    encryption = volume_type.get("encryption")
+    if not encryption:
+        return _respond(request, {})
+    body = {
+        "volume_type_id": volume_type["id"],
+        "encryption_id": encryption["encryption_id"],
+        "provider": encryption.get("provider", "luks"),
+        "cipher": encryption.get("cipher", "aes-xts-plain64"),
+        "key_size": encryption.get("key_size", 256),
+        "control_location": encryption.get("control_location", "front-end"),
+        "created_at": encryption["created_at"],
+        "updated_at": None,
+        "deleted": False,
+        "deleted_at": None,
+    }
+    return _respond(request, body)
 
 
 def _volume_type(cloud: Cloud, token: Token, ref: str) -> Record:
@@ -118,7 +163,7 @@ def _volume_type(cloud: Cloud, token: Token, ref: str) -> Record:
 @router.get(PREFIX + "/types/{type_id}/extra_specs")
 async def get_type_specs(request: Request, project_id: str, type_id: str) -> Response:
     cloud, token = _token(request, project_id)
-    return _respond(request, {"extra_specs": dict(_volume_type(cloud, token, type_id)["extra_specs"])})
+    return _respond(request, {"extra_specs": _visible_specs(token, _volume_type(cloud, token, type_id))})
 
 
 @router.post(PREFIX + "/types")
@@ -131,18 +176,23 @@ async def create_type(request: Request, project_id: str) -> Response:
     if cloud.store.find("volume_type", name=spec["name"]):
         raise ApiError(409, f"Volume Type {spec['name']} already exists.")
     public = spec.get("os-volume-type-access:is_public", True)
-    record = cloud.store.add(
-        "volume_type",
-        {
-            "name": spec["name"],
-            "description": spec.get("description"),
-            "is_public": public,
-            "os-volume-type-access:is_public": public,
-            "extra_specs": dict(spec.get("extra_specs") or {}),
-            "qos_specs_id": None,
-        },
-    )
-    return _respond(request, {"volume_type": _type_view(record)})
+    record = cloud.store.add("volume_type", new_volume_type(cloud.store, {**spec, "is_public": public}))
+    return _respond(request, {"volume_type": _type_view(token, record)})
+
+
+def new_volume_type(store: Store, spec: dict[str, Any]) -> Record:
+    """A volume type from a create request or a profile entry (which may name its `encryption`)."""
+    encryption = spec.get("encryption")
+    return {
+        "name": spec["name"],
+        "description": spec.get("description"),
+        "is_public": bool(spec.get("is_public", True)),
+        "extra_specs": {str(k): str(v) for k, v in (spec.get("extra_specs") or {}).items()},
+        "qos_specs_id": None,
+        "encryption": {**encryption, "encryption_id": store.new_id(), "created_at": timestamp()}
+        if isinstance(encryption, dict)
+        else None,
+    }
 
 
 @router.delete(PREFIX + "/types/{type_id}")
@@ -160,7 +210,7 @@ async def delete_type(request: Request, project_id: str, type_id: str) -> Respon
 
 
 def _volume_view(request: Request, cloud: Cloud, volume: Record) -> Record:
-    _settle(cloud, volume)
+    settle(cloud, volume)
     view = project_view(volume)
     view["links"] = [
         {
@@ -202,6 +252,15 @@ async def get_volume(request: Request, project_id: str, volume_id: str) -> Respo
     return _respond(request, {"volume": _volume_view(request, cloud, _volume(cloud, token, volume_id))})
 
 
+def image_metadata(image: Record) -> dict[str, str]:
+    """What Cinder copies from an image into a volume made from it (`volume_image_metadata`)."""
+    skip = {"id", "name", "status", "visibility", "protected", "os_hidden", "owner", "created_at", "updated_at"}
+    metadata = {k: str(v) for k, v in image.items() if k not in skip and not k.startswith("_") and v is not None}
+    metadata.pop("tags", None)
+    metadata.pop("locations", None)
+    return {**metadata, "image_id": image["id"], "image_name": str(image.get("name") or "")}
+
+
 def new_volume(cloud: Cloud, token: Token, spec: dict[str, Any], volume_type: Record | None) -> Record:
     size = spec.get("size")
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
@@ -217,7 +276,7 @@ def new_volume(cloud: Cloud, token: Token, spec: dict[str, Any], volume_type: Re
         "status": "creating",
         "availability_zone": spec.get("availability_zone") or "nova",
         "bootable": "true" if spec.get("imageRef") else "false",
-        "encrypted": bool(volume_type and "encryption" in str(volume_type.get("description") or "")),
+        "encrypted": bool(volume_type and volume_type.get("encryption")),
         "multiattach": False,
         "volume_type": volume_type["name"] if volume_type else None,
         "volume_type_id": volume_type["id"] if volume_type else None,
@@ -241,8 +300,7 @@ async def create_volume(request: Request, project_id: str) -> Response:
     cloud, token = _token(request, project_id)
     spec = await json_body(request, "volume")
     type_ref = spec.get("volume_type")
-    types = cloud.store.all("volume_type")
-    volume_type = _volume_type(cloud, token, type_ref) if type_ref else (types[0] if types else None)
+    volume_type = _volume_type(cloud, token, type_ref) if type_ref else default_type(cloud)
     volume = cloud.store.add("volume", new_volume(cloud, token, spec, volume_type))
     return _respond(request, {"volume": _volume_view(request, cloud, volume)}, status=202)
 
@@ -261,7 +319,7 @@ async def update_volume(request: Request, project_id: str, volume_id: str) -> Re
 async def delete_volume(request: Request, project_id: str, volume_id: str) -> Response:
     cloud, token = _token(request, project_id)
     volume = _volume(cloud, token, volume_id)
-    _settle(cloud, volume)
+    settle(cloud, volume)
     if volume["status"] not in ("available", "error", "error_restoring", "error_extending"):
         raise ApiError(
             400, f"Invalid volume: Volume status must be available or error, but current status is: {volume['status']}."
@@ -274,7 +332,7 @@ async def delete_volume(request: Request, project_id: str, volume_id: str) -> Re
 
 
 def _backup_view(cloud: Cloud, backup: Record) -> Record:
-    _settle(cloud, backup)
+    settle(cloud, backup)
     return project_view(backup)
 
 
@@ -313,7 +371,7 @@ async def create_backup(request: Request, project_id: str) -> Response:
     _backups_enabled(cloud)
     spec = await json_body(request, "backup")
     volume = _volume(cloud, token, str(spec.get("volume_id")))
-    _settle(cloud, volume)
+    settle(cloud, volume)
     if volume["status"] != "available":
         raise ApiError(
             400,
@@ -349,7 +407,7 @@ async def restore_backup(request: Request, project_id: str, backup_id: str) -> R
     cloud, token = _token(request, project_id)
     _backups_enabled(cloud)
     backup = _backup(cloud, token, backup_id)
-    _settle(cloud, backup)
+    settle(cloud, backup)
     if backup["status"] != "available":
         raise ApiError(400, f"Invalid backup: Backup status must be available but is {backup['status']}.")
     spec = await json_body(request, "restore")
@@ -375,11 +433,37 @@ async def delete_backup(request: Request, project_id: str, backup_id: str) -> Re
     cloud, token = _token(request, project_id)
     _backups_enabled(cloud)
     backup = _backup(cloud, token, backup_id)
-    _settle(cloud, backup)
+    settle(cloud, backup)
     if backup["status"] not in ("available", "error"):
         raise ApiError(400, f"Invalid backup: Backup status must be available or error, but is {backup['status']}.")
     cloud.store.delete("backup", backup_id)
     return Response(status_code=202)
+
+
+# -- services (admins only), availability zones, limits -----------------------------------------------
+
+
+@router.get(PREFIX + "/os-services")
+async def services(request: Request, project_id: str) -> Response:
+    cloud, token = _token(request, project_id)
+    require(token.is_admin, "Policy doesn't allow volume_extension:services:index to be performed.")
+    names = ["cinder-scheduler", "cinder-volume"]
+    if cloud.profile.get("volume", {}).get("backup", True):
+        names.append("cinder-backup")
+    moment = timestamp()
+    rows: list[dict[str, Any]] = [
+        {
+            "binary": name,
+            "host": "simhost@ceph" if name == "cinder-volume" else "simhost",
+            "zone": "nova",
+            "status": "enabled",
+            "state": "up",
+            "updated_at": moment,
+            "disabled_reason": None,
+        }
+        for name in names
+    ]
+    return _respond(request, {"services": rows})
 
 
 # -- availability zones, limits ---------------------------------------------------------------------
