@@ -54,10 +54,10 @@ async def main_async(args: argparse.Namespace) -> None:
     scs = Path(sys.executable).parent / "scs"
     with tempfile.TemporaryDirectory() as home:
         server = subprocess.Popen(
-            [str(scs), "simcloud", "serve", "--seed", "1", "--no-clouds-yaml"],
+            [str(scs), "simcloud", "serve", "--seed", "1"],
             stdout=subprocess.PIPE,
             text=True,
-            env={**os.environ, "XDG_STATE_HOME": home},
+            env={**os.environ, "HOME": home, "XDG_STATE_HOME": home},  # never the user's own files
         )
         try:
             assert server.stdout is not None

@@ -23,31 +23,50 @@ from .test_guests import ssh
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    """`scs simcloud serve` as a user starts it, with HOME pointing at a scratch directory."""
-    home = tmp_path_factory.mktemp("home")
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "XDG_STATE_HOME": str(home / "state"),
-        "PATH": f"{BIN}:{os.environ['PATH']}",
-    }
+def start_serve(env: dict[str, str], *args: str, cwd: Path | None = None) -> tuple[subprocess.Popen[str], list[str]]:
+    """`scs simcloud serve` in the background; returns it and what it printed up to its `faults:` line."""
     process = subprocess.Popen(
-        [str(BIN / "scs"), "simcloud", "serve", "--port", "0", "--seed", "3"],
+        [str(BIN / "scs"), "simcloud", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        cwd=cwd,
     )
     assert process.stdout is not None
-    first = process.stdout.readline()  # blocks until the server listens: no polling
-    url = first.split("listening on ")[1].strip()
-    for _ in range(3):
-        process.stdout.readline()
-    yield {"url": url, "env": env, "home": home}
+    lines = []
+    for line in process.stdout:  # blocks until each line is printed: no polling
+        lines.append(line.rstrip("\n"))
+        if line.startswith("faults:"):
+            break
+    return process, lines
+
+
+def stop_serve(process: subprocess.Popen[str]) -> None:
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) == 0
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """`scs simcloud serve` as a user starts it, with HOME and XDG_STATE_HOME in scratch directories."""
+    home = tmp_path_factory.mktemp("home")
+    state = tmp_path_factory.mktemp("state")
+    env = {**os.environ, "HOME": str(home), "XDG_STATE_HOME": str(state), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    env.pop("OS_CLIENT_CONFIG_FILE", None)
+    process, lines = start_serve(env, "--seed", "3")
+    url = lines[0].split("listening on ")[1].strip()
+    exported = next(line for line in lines if line.startswith("export OS_CLIENT_CONFIG_FILE="))
+    clouds_file = exported.split("=", 1)[1]
+    yield {
+        "url": url,
+        "env": {**env, "OS_CLIENT_CONFIG_FILE": clouds_file},
+        "home": home,
+        "state": state,
+        "lines": lines,
+        "clouds_file": Path(clouds_file),
+    }
+    stop_serve(process)
 
 
 def openstack_cli(served: dict[str, object], *args: str) -> subprocess.CompletedProcess[str]:
@@ -61,12 +80,15 @@ def openstack_cli(served: dict[str, object], *args: str) -> subprocess.Completed
     )  # type: ignore[arg-type]
 
 
-def test_serve_writes_clouds_yaml(served: dict[str, object]) -> None:
-    clouds = yaml.safe_load((Path(str(served["home"])) / ".config/openstack/clouds.yaml").read_text())
+def test_serve_writes_clouds_yaml_into_its_state_folder(served: dict[str, object]) -> None:
+    clouds_file = Path(str(served["clouds_file"]))
+    assert clouds_file == Path(str(served["state"])) / "scs-toolkit" / "simcloud" / "clouds.yaml"
+    clouds = yaml.safe_load(clouds_file.read_text())
     assert clouds["clouds"]["simcloud"]["auth"]["auth_url"] == f"{served['url']}/identity/v3"
     assert set(clouds["clouds"]) == {"simcloud", "simcloud-user2", "simcloud-admin"}
-    mode = (Path(str(served["home"])) / ".config/openstack/clouds.yaml").stat().st_mode & 0o777
-    assert mode == 0o600
+    assert clouds_file.stat().st_mode & 0o777 == 0o600
+    assert any(line.startswith("try: openstack --os-cloud simcloud ") for line in served["lines"])  # type: ignore[attr-defined]
+    assert not (Path(str(served["home"])) / ".config").exists()  # the user's clouds.yaml is not touched
 
 
 def test_openstack_cli_lists(served: dict[str, object]) -> None:
@@ -141,8 +163,75 @@ def test_clouds_yaml_command(served: dict[str, object], tmp_path: Path) -> None:
     assert clouds["sim2"]["auth"]["auth_url"] == f"{served['url']}/identity/v3"
 
 
+def files_under(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+def test_serve_writes_nothing_outside_its_state_folder(tmp_path: Path) -> None:
+    """HOME, the config folder and the working directory stay as they were; the state folder is cleaned up."""
+    home, state, work = tmp_path / "home", tmp_path / "state", tmp_path / "work"
+    for folder in (home, state, work):
+        folder.mkdir()
+    (home / ".config" / "openstack").mkdir(parents=True)
+    user_clouds = home / ".config" / "openstack" / "clouds.yaml"
+    user_clouds.write_text("clouds: {production: {auth: {auth_url: https://keystone.example}}}\n")
+    before = {"home": files_under(home), "work": files_under(work), "content": user_clouds.read_text()}
+    env = {**os.environ, "HOME": str(home), "XDG_STATE_HOME": str(state), "XDG_CONFIG_HOME": str(home / ".config")}
+    process, printed = start_serve(env, "--seed", "9", cwd=work)
+    assert (state / "scs-toolkit" / "simcloud" / "clouds.yaml").stat().st_mode & 0o777 == 0o600
+    stop_serve(process)
+    assert files_under(home) == before["home"] and user_clouds.read_text() == before["content"]
+    assert files_under(work) == before["work"]
+    assert files_under(state) <= {"scs-toolkit", "scs-toolkit/simcloud"}  # its runtime files are gone again
+    assert any(f"OS_CLIENT_CONFIG_FILE={state}/scs-toolkit/simcloud/clouds.yaml" in line for line in printed)
+
+
+def test_serve_merges_into_a_clouds_yaml_only_when_asked(tmp_path: Path) -> None:
+    target = tmp_path / "mine" / "clouds.yaml"
+    target.parent.mkdir()
+    target.write_text("clouds: {production: {auth: {auth_url: https://keystone.example}}}\n")
+    target.chmod(0o644)
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    process, lines = start_serve(env, "--seed", "10", "--clouds-yaml", str(target), "--cloud-name", "sim9")
+    try:
+        clouds = yaml.safe_load(target.read_text())["clouds"]
+        assert clouds["production"]["auth"]["auth_url"] == "https://keystone.example"  # other entries kept
+        assert set(clouds) == {"production", "sim9", "sim9-user2", "sim9-admin"}
+        assert target.stat().st_mode & 0o777 == 0o600  # it holds passwords now
+        hint = next(line for line in lines if "remove them with" in line)
+        assert f"scs simcloud clouds-yaml --remove --name sim9 -o {target}" in hint
+    finally:
+        stop_serve(process)
+    removed = subprocess.run(
+        [str(BIN / "scs"), "simcloud", "clouds-yaml", "--remove", "--name", "sim9", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert set(yaml.safe_load(target.read_text())["clouds"]) == {"production"}
+
+
+def test_serve_refuses_an_unusable_clouds_yaml(tmp_path: Path) -> None:
+    broken = tmp_path / "clouds.yaml"
+    broken.write_text("- just\n- a list\n")
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    done = subprocess.run(
+        [str(BIN / "scs"), "simcloud", "serve", "--clouds-yaml", str(broken)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "not a clouds.yaml mapping" in done.stderr
+    assert broken.read_text() == "- just\n- a list\n"  # nothing lost
+
+
 def test_serve_refuses_non_loopback_and_bad_profiles(tmp_path: Path) -> None:
-    env = {**os.environ, "HOME": str(tmp_path)}
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
     for args, says in (
         (["--host", "0.0.0.0"], "only listens on loopback"),
         (["--profile", "nope"], "no such profile"),
@@ -218,3 +307,59 @@ def test_two_hundred_concurrent_clients(simcloud_factory: Callable[..., SimCloud
         return [r.status_code for r in replies]
 
     assert asyncio.run(run()) == [200] * 200
+
+
+def test_profiles_say_which_versions_judge_each_expected_failure(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
+
+    def listing(output: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "scs"), "simcloud", "profiles", "--format", output],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    as_json = listing("json")
+    assert as_json.returncode == 0, as_json.stderr
+    profiles = {p["name"]: p for p in json.loads(as_json.stdout)}
+    assert yaml.safe_load(listing("yaml").stdout) == list(profiles.values())
+    weak = {f["testcase"]: f for f in profiles["weak-entropy"]["expected_failures"]}
+    entropy = {(j["version"], j["as"]) for j in weak["scs-0101-entropy-avail"]["judged_by"]}
+    assert {("v5.1", "required"), ("next", "required")} <= entropy
+    assert all(j["scope"] == "scs-compatible-iaas" for j in weak["scs-0101-entropy-avail"]["judged_by"])
+    assert "run_with" not in weak["scs-0101-entropy-avail"]
+    for profile, testcase in (
+        ("weak-entropy", "scs-0101-rngd"),
+        ("bad-image-metadata", "scs-0101-image-property"),
+        ("broken-storage", "scs-0114-replicated-type"),
+    ):
+        failure = next(f for f in profiles[profile]["expected_failures"] if f["testcase"] == testcase)
+        assert failure["judged_by"] == [] and failure["run_with"] == f"scs check --tests {testcase}"
+    assert profiles["compliant"]["expected_failures"] == []
+    table = listing("table")
+    assert table.returncode == 0 and "in no version: run with `scs check --tests scs-0101-rngd`" in " ".join(
+        table.stdout.split()
+    )
+
+
+def test_state_files_of_another_layout_are_refused(tmp_path: Path) -> None:
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"version": 1, "tables": {"server": {}}}))
+    with pytest.raises(simcloud.StateError, match="delete the file"):
+        SimCloud(SimCloudOptions(state_file=old, ssh=False))
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
+    for content in (json.dumps({"version": 1, "tables": {}}), "{not json"):
+        old.write_text(content)
+        done = subprocess.run(
+            [str(BIN / "scs"), "simcloud", "serve", "--state", str(old)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2 and str(old) in done.stderr, done.stderr
+        assert old.read_text() == content  # the file is left as it was
