@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..collect import IaasSnapshot
+from ..collect import IaasSnapshot, KaasSnapshot
 from ..collect._retry import Cancelled
 from ._model import Check, Outcome, Probe, Status
 from ._registry import all_checks
 
+Snapshot = IaasSnapshot | KaasSnapshot
 
-def evaluate(snapshot: IaasSnapshot, testcase_ids: Iterable[str], probe: Probe | Any = None) -> dict[str, Outcome]:
+
+def evaluate(snapshot: Snapshot, testcase_ids: Iterable[str], probe: Probe | Any = None) -> dict[str, Outcome]:
     """Outcome per requested testcase; ids without an implementation are MISSING.
 
-    Active probes need `probe` (a Probe, or an openstacksdk Connection that gets a fresh run prefix);
-    without one they ABORT.
+    Active probes need `probe` (a Probe, or a connection - openstacksdk's, or a KubeConnection - that
+    gets a fresh run prefix); without one they ABORT. A check of the other layer than the snapshot's ABORTs.
     """
     if probe is not None and not isinstance(probe, Probe):
         probe = Probe(probe)
@@ -27,7 +29,11 @@ def evaluate(snapshot: IaasSnapshot, testcase_ids: Iterable[str], probe: Probe |
     return results
 
 
-def _run(check: Check, snapshot: IaasSnapshot, probe: Probe | None) -> Outcome:
+def _run(check: Check, snapshot: Snapshot, probe: Probe | None) -> Outcome:
+    layer = "kaas" if isinstance(snapshot, KaasSnapshot) else "iaas"
+    if check.layer != layer:
+        kind = "a Kubernetes cluster" if check.layer == "kaas" else "an OpenStack cloud"
+        return Outcome.aborted(f"{check.info.id} checks {kind}, not this subject")
     for part in sorted(check.needs):
         if getattr(snapshot, part) is None and part in snapshot.errors:
             return Outcome.aborted(f"could not read {part}: {snapshot.errors[part]}")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 #: Every resource a probe creates is named (floating IPs: described) with this prefix plus the run's id.
@@ -97,6 +98,12 @@ class Check:
     decide: Callable[..., Outcome] = field(compare=False)
     #: Active probes also get a Probe (`decide(snapshot, probe)`: connection, resource prefix) and create resources.
     active: bool = False
+    #: What the check looks at: "iaas" (an OpenStack cloud: IaasSnapshot) or "kaas" (a Kubernetes cluster: KaasSnapshot).
+    layer: str = "iaas"
+    #: Scope uuid this check informs without being one of its (automated) testcases: run alongside, never judged.
+    informs: str | None = None
+    #: Section of an informing check (light, medium, heavy), for `--sections`.
+    section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,8 @@ class Probe:
     prefix: str = field(default_factory=lambda: new_prefix())
     #: Seconds a probe may wait for one thing (a server to boot, a console, a backup); None: each probe's default.
     timeout_s: float | None = None
+    #: The scope's variables for this run (e.g. KaaS `execution_mode`: parallel, serial, dry).
+    settings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def name(self, what: str) -> str:
         return f"{self.prefix}{what}"

@@ -17,14 +17,21 @@ def testcase(
     needs: Iterable[str],
     severity: str = "error",
     active: bool = False,
+    layer: str = "iaas",
+    informs: str | None = None,
+    section: str | None = None,
 ) -> Callable[[Callable[..., Outcome]], Callable[..., Outcome]]:
-    """Register `decide(snapshot)` (active probes: `decide(snapshot, probe)`) as testcase `id`."""
+    """Register `decide(snapshot)` (active probes: `decide(snapshot, probe)`) as testcase `id`.
+
+    `informs` (a scope uuid): the check is not an automated testcase of that scope (a manual one, or a
+    standard the scope does not include), but runs beside it and reports without judging.
+    """
 
     def register(decide: Callable[..., Outcome]) -> Callable[..., Outcome]:
         if id in _CHECKS:
             raise RuntimeError(f"testcase {id} registered twice")
         info = TestcaseInfo(id, standard, description, remediation, severity)
-        _CHECKS[id] = Check(info, frozenset(needs), decide, active)
+        _CHECKS[id] = Check(info, frozenset(needs), decide, active, layer, informs, section)
         return decide
 
     return register
@@ -38,6 +45,6 @@ def register(check: Check) -> None:
 
 
 def all_checks() -> dict[str, Check]:
-    from . import iaas  # noqa: F401  (importing registers the IaaS checks)
+    from . import iaas, kaas  # noqa: F401  (importing registers the IaaS and KaaS checks)
 
     return dict(_CHECKS)

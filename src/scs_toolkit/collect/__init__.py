@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._k8s_snapshot import IngressClass, KaasSnapshot, Node, ServerVersion, StorageClass
+from ._kubernetes import KubeConnection, KubeSpec, collect_kaas, connect_kube, kube_contexts, resolve_context
 from ._login import ENVIRONMENT_CLOUD, CloudError, CloudSpec, authenticate, cloud_names, connect, login_error, resolve
 from ._openstack import collect_iaas
 from ._snapshot import CatalogEntry, DefaultRule, Flavor, IaasSnapshot, Image, VolumeType
@@ -15,11 +17,22 @@ __all__ = [
     "Flavor",
     "IaasSnapshot",
     "Image",
+    "IngressClass",
+    "KaasSnapshot",
+    "KubeConnection",
+    "KubeSpec",
+    "Node",
+    "ServerVersion",
+    "StorageClass",
     "VolumeType",
     "authenticate",
     "cloud_names",
     "collect_iaas",
+    "collect_kaas",
     "connect",
+    "connect_kube",
+    "kube_contexts",
     "login_error",
     "resolve",
+    "resolve_context",
 ]

@@ -127,6 +127,8 @@ class Api:
                 raise ApiError(405, "the server does not allow this method on the requested resource")
             self._require(user, Attributes("get", path=path))
             return self._discovery(request, parts, types)
+        if parts[:3] == ["api", "v1", "nodes"] and len(parts) >= 5 and parts[4] == "proxy":
+            return self._node_proxy(request, user, parts[3], "/".join(parts[5:]))
         if parts[:1] == ["api"] and len(parts) > 2:
             group, version, rest = "", parts[1], parts[2:]
         elif parts[:1] == ["apis"] and len(parts) > 3:
@@ -153,6 +155,19 @@ class Api:
         if rtype.namespaced and len(rest) > 1:
             raise not_found_path()
         return Target(rtype, "", rest[1] if len(rest) > 1 else "", rest[2] if len(rest) > 2 else "")
+
+    def _node_proxy(self, request: Request, user: User, node: str, path: str) -> Response:
+        """`/api/v1/nodes/<node>/proxy/<path>`: the API server proxies to the kubelet; only `configz` is simulated."""
+        self._require(
+            user,
+            Attributes(request.method.lower() if request.method != "GET" else "get", "", "nodes", "proxy", "", node),
+        )
+        found = self.cluster.store.get("/nodes", "", node)
+        if found is None:
+            raise not_found("nodes", "", node)
+        if request.method != "GET" or path != "configz":
+            raise ApiError(404, f"the simulated kubelet of {node} serves only /configz, not /{path}", "NotFound")
+        return json_response({"kubeletconfig": kubelet_configuration(self.cluster.profile, node)})
 
     # -- discovery and OpenAPI ---------------------------------------------------------------
 
@@ -554,6 +569,42 @@ class Api:
             },
         }
         return json_response(review, 201)
+
+
+#: A kubelet as kubeadm configures it (KubeletConfiguration v1beta1, the fields scs-0217 reads); profiles
+#: override them under `kubelet:` (all nodes) or per node (`nodes[].kubelet`).
+KUBELET_DEFAULTS: dict[str, Any] = {
+    "kind": "KubeletConfiguration",
+    "apiVersion": "kubelet.config.k8s.io/v1beta1",
+    "port": 10250,
+    "readOnlyPort": 0,
+    "authentication": {
+        "anonymous": {"enabled": False},
+        "webhook": {"enabled": True, "cacheTTL": "2m0s"},
+        "x509": {"clientCAFile": "/etc/kubernetes/pki/ca.crt"},
+    },
+    "authorization": {"mode": "Webhook", "webhook": {"cacheAuthorizedTTL": "5m0s", "cacheUnauthorizedTTL": "30s"}},
+    "cgroupDriver": "systemd",
+    "clusterDNS": ["10.96.0.10"],
+    "clusterDomain": "cluster.local",
+    "rotateCertificates": True,
+}
+
+
+def kubelet_configuration(profile: dict[str, Any], node: str) -> dict[str, Any]:
+    spec: dict[str, Any] = next((n for n in profile.get("nodes") or [] if n.get("name") == node), {})
+    merged: dict[str, Any] = _merge(
+        _merge(copy.deepcopy(KUBELET_DEFAULTS), profile.get("kubelet") or {}), spec.get("kubelet") or {}
+    )
+    return merged
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    for key, value in override.items():
+        base[key] = (
+            _merge(dict(base[key]), value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        )
+    return base
 
 
 def _drop_nulls(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from typing import Any
 
@@ -170,6 +171,77 @@ def node_object(spec: dict[str, Any], profile: dict[str, Any], index: int) -> di
     return node
 
 
+#: kube-apiserver flags as kubeadm sets them (plus the admission plugin scs-0217 wants); a profile's
+#: `control_plane.apiserver_flags` replaces them, `control_plane.visible: false` hides the pods (hosted).
+APISERVER_FLAGS = (
+    "--advertise-address=10.0.0.10",
+    "--allow-privileged=true",
+    "--authorization-mode=Node,RBAC",
+    "--client-ca-file=/etc/kubernetes/pki/ca.crt",
+    "--enable-admission-plugins=NodeRestriction",
+    "--enable-bootstrap-token-auth=true",
+    "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt",
+    "--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt",
+    "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key",
+    "--etcd-servers=https://127.0.0.1:2379",
+    "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+    "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key",
+    "--secure-port=6443",
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    "--service-account-key-file=/etc/kubernetes/pki/sa.pub",
+    "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key",
+    "--service-cluster-ip-range=10.96.0.0/12",
+    "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+    "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+)
+
+
+def apiserver_pods(cluster: Cluster, profile: dict[str, Any]) -> None:
+    """The kube-apiserver static pods of a kubeadm control plane (mirror pods in kube-system), Running."""
+    settings = profile.get("control_plane") or {}
+    if not settings.get("visible", True):
+        return
+    flags = list(settings.get("apiserver_flags") or APISERVER_FLAGS)
+    version = profile["version"]["gitVersion"]
+    rtype = cluster.type_for_key("/pods")
+    assert rtype is not None
+    for index, node in enumerate(profile["nodes"]):
+        if node.get("role") != "control-plane":
+            continue
+        pod = cluster.system_create(
+            "/pods",
+            {
+                "metadata": {
+                    "name": f"kube-apiserver-{node['name']}",
+                    "namespace": "kube-system",
+                    "labels": {"component": "kube-apiserver", "tier": "control-plane"},
+                    "annotations": {"kubernetes.io/config.source": "file"},
+                },
+                "spec": {
+                    "nodeName": node["name"],
+                    "hostNetwork": True,
+                    "priorityClassName": "system-node-critical",
+                    "containers": [
+                        {
+                            "name": "kube-apiserver",
+                            "image": f"registry.k8s.io/kube-apiserver:{version}",
+                            "command": ["kube-apiserver", *flags],
+                        }
+                    ],
+                    "tolerations": [{"operator": "Exists", "effect": "NoExecute"}],
+                },
+            },
+        )
+        if pod is not None:
+            address = f"10.0.0.{10 + index}"
+            status = {"phase": "Running", "hostIP": address, "podIP": address, "qosClass": "Burstable"}
+            cluster.write_status(rtype, pod, functools.partial(_set_status, status=status))
+
+
+def _set_status(obj: dict[str, Any], status: dict[str, Any]) -> None:
+    obj["status"] = dict(status)
+
+
 def storage_class_object(spec: dict[str, Any]) -> dict[str, Any]:
     annotations = {"storageclass.kubernetes.io/is-default-class": "true"} if spec.get("default") else {}
     return {
@@ -212,6 +284,7 @@ def seed(cluster: Cluster, profile: dict[str, Any]) -> None:
             )
     for index, spec in enumerate(profile["nodes"]):
         create("/nodes", node_object(spec, profile, index))
+    apiserver_pods(cluster, profile)
     for spec in profile.get("storage_classes") or []:
         create("storage.k8s.io/storageclasses", storage_class_object(spec))
     for name in profile.get("crds") or []:
