@@ -22,8 +22,9 @@ from ._output import FORMAT_OPTION, OutputFormat, emit, fail, stderr, stdout
 from .scope import load, parse_date
 
 if TYPE_CHECKING:
-    from ..collect import CloudSpec
+    from ..collect import CloudSpec, KubeSpec
     from ..runner import RunResult
+    from ..standards import Scope
 
 _STYLE = {"PASS": "green", "FAIL": "red", "ABORT": "yellow", "MISSING": "magenta"}
 
@@ -54,8 +55,34 @@ def check(
     clouds: list[str] = CLOUDS,
     insecure: bool = INSECURE,
     cacert: Optional[str] = CACERT,
-    scope_ref: str = typer.Option("scs-compatible-iaas", "--scope", help="Scope alias, uuid or file."),
-    subject: Optional[str] = typer.Option(None, "--subject", help="Subject name in the report (default: the cloud)."),
+    kubeconfig: Optional[str] = typer.Option(
+        None,
+        "--kubeconfig",
+        metavar="FILE[:FILE]",
+        help="KaaS: kubeconfig of the cluster(s) (default: KUBECONFIG, a ':'-list kubectl merges, else ~/.kube/config).",
+        show_default=False,
+    ),
+    contexts: list[str] = typer.Option(
+        [],
+        "--context",
+        metavar="NAME",
+        help="KaaS: kubeconfig context to check (default: the current one); repeat for several, checked side by side.",
+        show_default=False,
+    ),
+    execution_mode: str = typer.Option(
+        "parallel", "--execution-mode", help="KaaS: how Sonobuoy runs the e2e tests: parallel, serial or dry."
+    ),
+    scope_ref: Optional[str] = typer.Option(
+        None,
+        "--scope",
+        help="Scope alias, uuid or file (default: scs-compatible-iaas; scs-compatible-kaas with --kubeconfig/--context).",
+        show_default=False,
+    ),
+    subject: Optional[str] = typer.Option(
+        None,
+        "--subject",
+        help="Subject name in the report (default: the cloud or context; KaaS convention: <offering>-<major.minor>).",
+    ),
     version: Optional[str] = typer.Option(None, "--version", help="Judge only this scope version."),
     tests: Optional[str] = typer.Option(
         None,
@@ -87,8 +114,9 @@ def check(
         help="File with the monitor credentials `user:secret` (its base64 works too), for --upload.",
     ),
 ) -> None:
-    """Check clouds against a certificate scope. Exit 0: effective versions pass; 1: a required testcase fails;
-    2: usage error, or ABORT/MISSING prevents a verdict; 130: interrupted (Ctrl-C)."""
+    """Check clouds (IaaS: --os-cloud) or Kubernetes clusters (KaaS: --kubeconfig/--context) against a certificate
+    scope. Exit 0: effective versions pass; 1: a required testcase fails; 2: usage error, or ABORT/MISSING
+    prevents a verdict; 130: interrupted (Ctrl-C)."""
     if ctx.invoked_subcommand is not None:
         return
     from .._serving import interruptible
@@ -100,16 +128,33 @@ def check(
     if upload_url and not (sign_key and token_file):
         raise fail("--upload needs --sign KEY and --token-file F")
     CANCEL.clear()  # a fresh run (the flag is process-wide)
-    scope = load(scope_ref)
+    kube_wanted = bool(kubeconfig or contexts)
+    if kube_wanted and clouds:
+        raise fail(
+            "--os-cloud names an OpenStack cloud, --kubeconfig/--context a Kubernetes cluster: check one kind per run"
+        )
+    scope = load(scope_ref or ("scs-compatible-kaas" if kube_wanted else "scs-compatible-iaas"))
+    layer = scope_layer(scope)
+    if layer == "kaas" and clouds:
+        raise fail(f"{scope.name} checks Kubernetes clusters, not clouds", "name them with --kubeconfig/--context")
+    if layer == "iaas" and kube_wanted:
+        raise fail(f"{scope.name} checks OpenStack clouds, not Kubernetes clusters", "name them with --os-cloud")
+    if execution_mode not in ("parallel", "serial", "dry"):
+        raise fail(f"--execution-mode {execution_mode!r}: choose parallel, serial or dry")
     on = parse_date(date)
     section_list = [s.strip() for s in sections.split(",")] if sections else None
     try:
         _, ids = select(scope, on, version, tests, section_list)
     except SelectionError as error:
         raise fail(str(error), "see `scs scope show` for versions and testcases") from None
-    specs = cloud_specs(clouds, insecure, cacert)
+    from ..runner import informing
+
+    total = len(ids) + len([tc for tc in informing(scope, tests, section_list) if tc not in ids])
+    specs: list[CloudSpec] | list[KubeSpec] = (
+        kube_specs(kubeconfig, contexts) if layer == "kaas" else cloud_specs(clouds, insecure, cacert)
+    )
     if subject and len(specs) > 1:
-        raise fail("--subject names one cloud; with several --cloud the subjects are the cloud names")
+        raise fail("--subject names one subject; with several clouds or contexts the subjects are their names")
     signer = _signer(sign_key, passphrase_file) if sign_key else None  # ask for a passphrase before the long run
     progress = Progress(
         TextColumn("{task.description}"),
@@ -122,13 +167,46 @@ def check(
     )
     lock = threading.Lock()
 
-    def one(spec: CloudSpec) -> tuple[str, RunResult | _Failed]:
+    def one(spec: CloudSpec | KubeSpec) -> tuple[str, RunResult | _Failed]:
         from ..checks import Probe, new_prefix
-        from ..collect import CloudError, collect_iaas, connect
+        from ..collect import CloudError, KubeSpec, collect_iaas, collect_kaas, connect, connect_kube
         from ..runner import run_scope
 
         label = spec.label
-        task = progress.add_task(f"{label}: logging in", total=len(ids))
+        task = progress.add_task(f"{label}: logging in", total=total)
+
+        def tick(testcase: str, outcome: Any) -> None:
+            with lock:
+                progress.update(task, description=f"{label}: {testcase}", advance=1)
+
+        if isinstance(spec, KubeSpec):
+            try:
+                cluster = connect_kube(spec)
+            except CloudError as error:
+                progress.update(task, description=f"{label}: cannot log in", visible=False)
+                return label, _Failed(error.message, error.hint)
+            progress.update(task, description=f"{label}: collecting")
+            run_uuid = _new_run_uuid()
+            try:
+                result = run_scope(
+                    scope,
+                    subject or label,
+                    lambda parts: collect_kaas(cluster, parts),
+                    on=on,
+                    version=version,
+                    tests=tests,
+                    sections=section_list,
+                    argv=sys.argv,
+                    progress=tick,
+                    api_calls=lambda: cluster.requests[0],
+                    probe=Probe(cluster, new_prefix(run_uuid[:6]), probe_timeout, {"execution_mode": execution_mode}),
+                    run_uuid=run_uuid,
+                    assignment={"context": cluster.context},
+                )
+            finally:
+                cluster.close()
+            progress.update(task, description=f"{label}: done")
+            return label, result
         try:
             conn = connect(spec)
         except CloudError as error:
@@ -139,11 +217,6 @@ def check(
             lambda response, *args, **kwargs: counter.__setitem__(0, counter[0] + 1)
         )
         progress.update(task, description=f"{label}: collecting")
-
-        def tick(testcase: str, outcome: Any) -> None:
-            with lock:
-                progress.update(task, description=f"{label}: {testcase}", advance=1)
-
         run_uuid = _new_run_uuid()
         result = run_scope(
             scope,
@@ -187,6 +260,28 @@ def check(
     raise typer.Exit(130 if cancelled else exit_code)
 
 
+def scope_layer(scope: Scope) -> str:
+    """What a scope checks: the layer of the checks implementing its testcases ("kaas" or "iaas")."""
+    from ..checks import all_checks
+
+    checks = all_checks()
+    layers = [checks[tc].layer for tc in scope.testcases if tc in checks]
+    return "kaas" if layers and layers.count("kaas") >= len(layers) / 2 else "iaas"
+
+
+def kube_specs(kubeconfig: str | None, contexts: list[str]) -> list[KubeSpec]:
+    """One spec per named context (duplicates dropped), or the kubeconfig's current one; checked now (exit 2)."""
+    from ..collect import CloudError, KubeSpec, resolve_context
+
+    specs = []
+    for context in dict.fromkeys(contexts or [None]):  # type: ignore[list-item]
+        try:
+            specs.append(KubeSpec(kubeconfig, resolve_context(KubeSpec(kubeconfig, context))))
+        except CloudError as error:
+            raise fail(error.message, error.hint) from None
+    return specs
+
+
 def _new_run_uuid() -> str:
     import uuid
 
@@ -216,10 +311,16 @@ def _report(outcomes: list[tuple[str, RunResult | _Failed]], output_format: Chec
         if output_format is CheckFormat.table:
             _print_table(result)
         if result.leftovers:
+            hint = (
+                f"kubectl --context {escape(label)} get namespaces -o name | grep {result.resource_prefix} "
+                "| xargs kubectl --context " + escape(label) + " delete"
+                if "context" in result.assignment
+                else f"scs check cleanup --os-cloud {escape(label)} --prefix {result.resource_prefix}"
+            )
             stderr.print(
                 f"[bold red]left behind on {escape(label)}:[/] "
                 + escape("; ".join(result.leftovers))
-                + f"\n[dim]hint:[/] scs check cleanup --os-cloud {escape(label)} --prefix {result.resource_prefix}",
+                + f"\n[dim]hint:[/] {hint}",
                 highlight=False,
             )
     return documents, exit_code
@@ -280,9 +381,14 @@ def _print_table(result: Any) -> None:
         title_justify="left",
     )
     judged = {tc for v in result.verdicts for tc in v.judged}
-    for tc, item in result.results.items():
+    for tc, item in {**result.results, **result.extras}.items():
         outcome = item.outcome
-        why = outcome.reason if tc in judged else f"(informs only: no judged version requires it) {outcome.reason}"
+        if tc in result.extras:
+            why = f"(informational: not an automated testcase of the scope) {outcome.reason}"
+        elif tc in judged:
+            why = outcome.reason
+        else:
+            why = f"(informs only: no judged version requires it) {outcome.reason}"
         for finding in outcome.findings[:5]:
             detail = f"{finding.subject}: {finding.message}"
             if finding.expected is not None:
@@ -304,7 +410,8 @@ def _print_table(result: Any) -> None:
         )
     calls = f", {result.api_calls} API calls" if result.api_calls is not None else ""
     note = ", interrupted" if result.interrupted else ""
-    stdout.print(f"[dim]{len(result.results)} testcases in {result.duration_s:.1f} s{calls}{note}[/]")
+    extra = f" (+{len(result.extras)} informational)" if result.extras else ""
+    stdout.print(f"[dim]{len(result.results)} testcases{extra} in {result.duration_s:.1f} s{calls}{note}[/]")
 
 
 def _write_report(path: Path, documents: list[dict[str, Any]]) -> None:

@@ -30,7 +30,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
         "run": {
             "uuid": result.run_uuid,
             "argv": list(result.argv),
-            "assignment": {"os_cloud": result.subject},
+            "assignment": dict(result.assignment) or {"os_cloud": result.subject},
             "sections": list(result.sections) if result.sections else None,
             "forced_version": result.forced_version,
             "forced_tests": result.forced_tests,
@@ -63,6 +63,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
         },
         "details": {
             tc: {
+                **({"informational": True} if tc in result.extras else {}),
                 "result": r.outcome.status.value,
                 "reason": r.outcome.reason,
                 "duration_s": round(r.duration_s, 4),
@@ -74,7 +75,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
                 ),
                 **({"left_behind": list(r.outcome.leftovers)} if r.outcome.leftovers else {}),
             }
-            for tc, r in result.results.items()
+            for tc, r in {**result.results, **result.extras}.items()
         },
         "verdicts": {
             v.version: {

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from ._model import RunResult, TestcaseResult, VersionVerdict
-from ._run import SelectionError, run_scope, select
+from ._run import SelectionError, informing, run_scope, select
 
-__all__ = ["RunResult", "SelectionError", "TestcaseResult", "VersionVerdict", "run_scope", "select"]
+__all__ = ["RunResult", "SelectionError", "TestcaseResult", "VersionVerdict", "informing", "run_scope", "select"]

@@ -56,10 +56,15 @@ class RunResult:
     resource_prefix: str | None = None
     #: The user stopped the run (Ctrl-C): testcases that had not started are MISSING.
     interrupted: bool = False
+    #: Checks that inform the scope without being its automated testcases (never judged, not in `results`).
+    extras: Mapping[str, TestcaseResult] = field(default_factory=dict)
+    #: The scope variables the subject was checked with (IaaS: os_cloud; KaaS: kubeconfig, context).
+    assignment: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def leftovers(self) -> tuple[str, ...]:
-        return tuple(item for r in self.results.values() for item in r.outcome.leftovers)
+        every = (*self.results.values(), *self.extras.values())
+        return tuple(item for r in every for item in r.outcome.leftovers)
 
     @property
     def passes_effective(self) -> bool:

@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from .. import __version__
 from ..checks import Outcome, Probe, Status, all_checks, evaluate
-from ..collect import IaasSnapshot
+from ..collect import IaasSnapshot, KaasSnapshot
 from ..collect._retry import CANCEL
 from ..standards import Scope, Version
 from ._model import RunResult, TestcaseResult, VersionVerdict
@@ -50,9 +50,23 @@ def select(
         wanted = set(sections)
         ids = [tc for tc in ids if scope.testcases[tc].section in wanted or scope.testcases[tc].section is None]
     ids = [tc for tc in ids if not scope.testcases[tc].manual]
-    if not ids:
+    if not ids and not informing(scope, tests, sections):
         raise SelectionError("the filters select no testcase")
     return versions, ids
+
+
+def informing(scope: Scope, tests: str | None, sections: Iterable[str] | None) -> list[str]:
+    """The checks that inform this scope without being its automated testcases (run beside it, never judged):
+    a manual testcase we automate, or a standard the scope does not include. Same filters as `select`."""
+    pattern = re.compile(tests) if tests else None
+    wanted = set(sections) if sections else None
+    return sorted(
+        tc
+        for tc, check in all_checks().items()
+        if check.informs == scope.uuid
+        and (pattern is None or pattern.search(tc))
+        and (wanted is None or check.section is None or check.section in wanted)
+    )
 
 
 def verdict(
@@ -80,7 +94,7 @@ def verdict(
 def run_scope(
     scope: Scope,
     subject: str,
-    collect: Callable[[set[str]], IaasSnapshot],
+    collect: Callable[[set[str]], IaasSnapshot | KaasSnapshot],
     *,
     on: dt.date | None = None,
     version: str | None = None,
@@ -92,6 +106,7 @@ def run_scope(
     probe: Probe | None = None,
     run_uuid: str | None = None,
     cancel: threading.Event = CANCEL,
+    assignment: dict[str, str] | None = None,
 ) -> RunResult:
     """Collect the snapshot parts the selected checks need (once), then decide every testcase.
 
@@ -102,8 +117,9 @@ def run_scope(
     on = on or dt.date.today()
     run_uuid = run_uuid or str(uuid.uuid4())
     versions, ids = select(scope, on, version, tests, sections)
+    extras = [tc for tc in informing(scope, tests, sections) if tc not in ids]
     checks = all_checks()
-    needed = set().union(*(checks[tc].needs for tc in ids if tc in checks))
+    needed = set().union(*(checks[tc].needs for tc in (*ids, *extras) if tc in checks))
     snapshot = collect(needed)
     results: dict[str, TestcaseResult] = {}
 
@@ -118,14 +134,16 @@ def run_scope(
         return TestcaseResult(tc, outcome, time.monotonic() - begun)
 
     # snapshot checks take microseconds; active probes wait on the cloud, so they run side by side
-    active = [tc for tc in ids if tc in checks and checks[tc].active]
+    every = [*ids, *extras]
+    active = [tc for tc in every if tc in checks and checks[tc].active]
     with ThreadPoolExecutor(max_workers=max(1, len(active))) as pool:
         running = {tc: pool.submit(decide, tc) for tc in active}
-        for tc in ids:
+        for tc in every:
             if tc not in running:
                 results[tc] = decide(tc)
         for tc, future in running.items():
             results[tc] = future.result()
+    informed = {tc: results[tc] for tc in extras}
     results = {tc: results[tc] for tc in ids}
     partial = set(ids) if (tests or sections) else None
     verdicts = tuple(verdict(v, results, scope, on, partial) for v in versions)
@@ -149,4 +167,6 @@ def run_scope(
         snapshot_errors=MappingProxyType(dict(snapshot.errors)),
         resource_prefix=probe.prefix if probe is not None else None,
         interrupted=cancel.is_set(),
+        extras=MappingProxyType(informed),
+        assignment=MappingProxyType(dict(assignment or {"os_cloud": subject})),
     )
