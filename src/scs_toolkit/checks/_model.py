@@ -120,7 +120,7 @@ class Probe:
     #: Seconds a probe may wait for one thing (a server to boot, a console, a backup); None: each probe's default.
     timeout_s: float | None = None
     #: The scope's variables for this run (e.g. KaaS `execution_mode`: parallel, serial, dry).
-    settings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    settings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False, hash=False)
 
     def name(self, what: str) -> str:
         return f"{self.prefix}{what}"
