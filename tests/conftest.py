@@ -11,4 +11,9 @@ DATA = PROJECT_ROOT / "tests" / "data"
 #: The official files the package bundles (scopes, standard flavors, images): tests use these copies too.
 BUNDLED = PROJECT_ROOT / "src" / "scs_toolkit" / "standards" / "data"
 
-pytest_plugins = ["scs_toolkit.simcloud.testing", "tests.monitor.fixture", "tests.browser.fixtures"]
+pytest_plugins = [
+    "scs_toolkit.simcloud.testing",
+    "scs_toolkit.simk8s.testing",
+    "tests.monitor.fixture",
+    "tests.browser.fixtures",
+]

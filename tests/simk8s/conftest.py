@@ -7,9 +7,6 @@ import kubernetes
 import pytest
 
 from scs_toolkit.simk8s import SimK8s
-from scs_toolkit.simk8s.testing import simk8s, simk8s_factory, simk8s_kubeconfig
-
-__all__ = ["simk8s", "simk8s_factory", "simk8s_kubeconfig"]
 
 
 def client_for(sim: SimK8s, path: Path, user: str = "admin") -> kubernetes.client.ApiClient:

@@ -133,3 +133,99 @@ def scope_record(scope: standards.Scope, on: dt.date) -> dict[str, Any]:
             for tc in scope.testcases.values()
         },
     }
+
+
+@app.command("k8s-data")
+def k8s_data(
+    update: Optional[str] = typer.Option(
+        None,
+        "--update",
+        metavar="FILE|URL",
+        help="Refresh the Kubernetes version data (scs-0210) from a file or an http(s) URL in the bundled format.",
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """The Kubernetes version data the version-policy check judges by: how old it is, its branches; --update refreshes it.
+
+    A check run with data older than the policy window (31 days) cannot pass and says so. The refreshed copy
+    is kept in the toolkit's data folder; the newer of it and the bundled data is used.
+    """
+    from .._time import utcnow
+    from ..checks.kaas import _versions
+
+    if update is not None:
+        text = _read_source(update)
+        try:
+            _versions.refresh(text, update)
+        except _versions.VersionDataError as error:
+            raise fail(str(error), "the file must have the bundled k8s-version-data.yaml format") from None
+        except OSError as error:
+            raise fail(f"cannot store the data in {_versions.refreshed_path()}: {error.strerror}") from None
+    data = _versions.current_data()
+    now = utcnow()
+    record = {
+        "origin": data.origin,
+        "as_of": data.as_of.isoformat(),
+        "age_days": round(data.age(now).total_seconds() / 86400, 1),
+        "fresh_for_patch_window": data.age(now).days <= 31,
+        "branches": [
+            {
+                "branch": str(b.branch),
+                "released": b.released.isoformat() if b.released else None,
+                "end_of_life": b.end_of_life.isoformat(),
+                "supported": b.supported(now),
+                "newest_patch": max(
+                    (str(r.version) for r in data.releases if r.version.branch == b.branch),
+                    default=None,
+                    key=lambda v: tuple(int(p) for p in v.split(".")),
+                ),
+                "source": b.source,
+            }
+            for b in sorted(data.branches, key=lambda b: b.branch, reverse=True)
+        ],
+        "critical_cves": [c.id for c in data.cves if c.score >= 8],
+    }
+
+    def table() -> Table:
+        view = Table(
+            "branch",
+            "released",
+            "end of life",
+            "supported",
+            "newest patch",
+            title=f"Kubernetes version data as of {data.as_of.date()} ({record['age_days']} days old; {escape(data.origin)})",
+        )
+        for b in record["branches"]:
+            view.add_row(
+                b["branch"],
+                b["released"] or "-",
+                b["end_of_life"],
+                "yes" if b["supported"] else "no",
+                b["newest_patch"] or "-",
+            )
+        return view
+
+    emit(record, output, table)
+
+
+def _read_source(source: str) -> str:
+    """The text of a file or an http(s) URL; exit 2 with the reason when it cannot be read."""
+    from pathlib import Path
+
+    if source.startswith(("http://", "https://")):
+        import httpx
+
+        try:
+            reply = httpx.get(source, timeout=30, follow_redirects=True)
+            reply.raise_for_status()
+        except httpx.HTTPError as error:
+            raise fail(f"cannot fetch {source}: {error}", "check the URL and the network") from None
+        if len(reply.content) > 5 * 1024 * 1024:
+            raise fail(f"{source} is larger than 5 MiB: not version data")
+        return reply.text
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(
+            f"cannot read {source}: {error}", "give the path of a k8s-version-data.yaml file or an URL"
+        ) from None

@@ -241,10 +241,13 @@ def _require(entry: dict[str, Any], key: str, where: str) -> Any:
     return entry[key]
 
 
+def bundled_data_text() -> str:
+    return resources.files("scs_toolkit.standards").joinpath("data", "kaas", DATA_FILE).read_text(encoding="utf-8")
+
+
 @functools.cache
 def bundled_data() -> VersionData:
-    path = resources.files("scs_toolkit.standards").joinpath("data", "kaas", DATA_FILE)
-    return parse_version_data(path.read_text(encoding="utf-8"), "bundled k8s-version-data.yaml")
+    return parse_version_data(bundled_data_text(), "bundled k8s-version-data.yaml")
 
 
 def refreshed_path() -> Path:
