@@ -400,3 +400,49 @@ def test_the_clock_keeps_sub_seconds() -> None:
     readings = [now() for _ in range(200)]
     assert any(reading.microsecond for reading in readings)
     assert readings == sorted(readings)
+
+
+def test_neutron_keeps_admin_only_attributes_for_admins(member: Api, admin_api: Api) -> None:
+    public = member.call("GET", "/network/v2.0/networks?router:external=True").json()["networks"][0]
+    refused = [
+        ("networks", {"network": {"name": "p", "provider:network_type": "vlan"}}),
+        ("floatingips", {"floatingip": {"floating_network_id": public["id"], "floating_ip_address": "127.100.9.9"}}),
+        (
+            "routers",
+            {"router": {"name": "r", "external_gateway_info": {"network_id": public["id"], "enable_snat": False}}},
+        ),
+        ("routers", {"router": {"name": "r", "ha": True}}),
+    ]
+    for collection, body in refused:
+        reply = member.call("POST", f"/network/v2.0/{collection}", json=body)
+        assert reply.status_code == 403 and reply.json()["NeutronError"]["type"] == "PolicyNotAuthorized", body
+    address = {"floatingip": {"floating_network_id": public["id"], "floating_ip_address": "127.100.9.9"}}
+    chosen = admin_api.call("POST", "/network/v2.0/floatingips", json=address)
+    assert chosen.status_code == 201 and chosen.json()["floatingip"]["floating_ip_address"] == "127.100.9.9"
+    assert admin_api.call("DELETE", f"/network/v2.0/floatingips/{chosen.json()['floatingip']['id']}").status_code == 204
+
+
+def test_members_set_a_routers_gateway_later(member: Api) -> None:
+    public = member.call("GET", "/network/v2.0/networks?router:external=True").json()["networks"][0]
+    router = member.call("POST", "/network/v2.0/routers", json={"router": {"name": "later"}}).json()["router"]
+    try:
+        body = {"router": {"external_gateway_info": {"network_id": public["id"]}}}
+        updated = member.call("PUT", f"/network/v2.0/routers/{router['id']}", json=body)
+        assert updated.status_code == 200
+        assert updated.json()["router"]["external_gateway_info"]["network_id"] == public["id"]
+    finally:
+        member.call("DELETE", f"/network/v2.0/routers/{router['id']}")
+
+
+def test_bulk_creation_is_all_or_nothing(member: Api) -> None:
+    before = len(member.call("GET", "/network/v2.0/security-groups").json()["security_groups"])
+    body = {"security_groups": [{"name": "bulk-a"}, {"name": "default"}]}  # the second one conflicts
+    assert member.call("POST", "/network/v2.0/security-groups", json=body).status_code == 409
+    assert len(member.call("GET", "/network/v2.0/security-groups").json()["security_groups"]) == before
+
+
+def test_cinder_takes_sizes_as_digit_strings(member: Api) -> None:
+    created = member.call("POST", "/volume/v3/{project}/volumes", json={"volume": {"size": "2"}})
+    assert created.status_code == 202 and created.json()["volume"]["size"] == 2
+    refused = member.call("POST", "/volume/v3/{project}/volumes", json={"volume": {"size": "two"}})
+    assert refused.status_code == 400 and "badRequest" in refused.json()

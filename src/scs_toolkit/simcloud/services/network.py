@@ -87,6 +87,8 @@ class _Spec:
     mutable: tuple[str, ...] = ("name", "description", "admin_state_up", "tags")
     #: Attributes a POST may carry (Neutron's attribute map); anything else is "Unrecognized".
     creatable: tuple[str, ...] = ()
+    #: Attributes only admins may set in a POST (Neutron's `create_<resource>:<attribute>` rules).
+    admin_only: tuple[str, ...] = ()
     #: Neutron's exception name and message when the record is missing or invisible.
     not_found: tuple[str, str] = ("NotFound", "{id} could not be found.")
     #: Readable through a shared or external network (networks themselves, their subnets).
@@ -126,11 +128,14 @@ def _find(cloud: Cloud, token: Token, spec: _Spec, record_id: str) -> Record:
     return record
 
 
-def _check_attributes(spec: _Spec, body: dict[str, Any]) -> None:
-    """Neutron's API layer: 400 for attributes the resource does not have (or that are read-only)."""
+def _check_attributes(spec: _Spec, body: dict[str, Any], token: Token) -> None:
+    """Neutron's API layer: 400 for attributes the resource does not have, then 403 for admin-only ones."""
     unknown = sorted(set(body) - set(spec.creatable))
     if unknown:
         raise ApiError(400, f"Unrecognized attribute(s) '{', '.join(unknown)}'", kind="HTTPBadRequest")
+    for attribute in spec.admin_only:
+        if attribute in body:
+            _policy(token.is_admin, f"rule:create_{spec.singular} and rule:create_{spec.singular}:{attribute}")
 
 
 def _view(record: Record, request: Request) -> Record:
@@ -197,13 +202,22 @@ async def _create(request: Request, spec: _Spec) -> Response:
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise ApiError(400, f"Invalid input: {spec.collection} must be a list of objects", kind="HTTPBadRequest")
         for item in items:
-            _check_attributes(spec, item)
-        created = [cloud.store.add(spec.kind, spec.new(cloud, token, item)) for item in items]
+            _check_attributes(spec, item, token)
+        created: list[Record] = []
+        try:
+            for item in items:
+                created.append(cloud.store.add(spec.kind, spec.new(cloud, token, item)))
+        except ApiError:  # Neutron's bulk create is all or nothing
+            for record in reversed(created):
+                if spec.on_delete:
+                    spec.on_delete(cloud, record)
+                cloud.store.delete(spec.kind, record["id"])
+            raise
         return respond({spec.collection: [_created_view(cloud, spec, r) for r in created]}, status=201)
     body = document.get(spec.singular)
     if not isinstance(body, dict):
         raise ApiError(400, f"Resource body required with '{spec.singular}'", kind="HTTPBadRequest")
-    _check_attributes(spec, body)
+    _check_attributes(spec, body, token)
     record = cloud.store.add(spec.kind, spec.new(cloud, token, body))
     return respond({spec.singular: _created_view(cloud, spec, record)}, status=201)
 
@@ -226,6 +240,8 @@ async def _update(request: Request, spec: _Spec, record_id: str) -> Response:
         raise ApiError(400, f"Cannot update read-only attribute {', '.join(sorted(unknown))}", kind="HTTPBadRequest")
     if spec.kind == "floating_ip" and "port_id" in body:
         _associate(cloud, token, record, body["port_id"], body.get("fixed_ip_address"))
+    if spec.kind == "router" and "external_gateway_info" in body:
+        _set_gateway(cloud, record, body.pop("external_gateway_info"), token)
     record.update({k: v for k, v in body.items() if k != "port_id"})
     record["updated_at"] = timestamp()
     record["revision_number"] += 1
@@ -422,14 +438,17 @@ def _new_router(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
         "distributed": False,
         "ha": False,
     }
-    _set_gateway(cloud, record, body.get("external_gateway_info"))
+    _set_gateway(cloud, record, body.get("external_gateway_info"), token)
     return record
 
 
-def _set_gateway(cloud: Cloud, router_record: Record, info: Any) -> None:
+def _set_gateway(cloud: Cloud, router_record: Record, info: Any, token: Token | None = None) -> None:
     if not info:
         router_record["external_gateway_info"] = None
         return
+    for detail in ("enable_snat", "external_fixed_ips"):  # admin-only details of the gateway
+        if token is not None and detail in info:
+            _policy(token.is_admin, f"rule:create_router and rule:create_router:external_gateway_info:{detail}")
     network = cloud.store.find("network", id=info.get("network_id"))
     if network is None or not network["router:external"]:
         raise ApiError(
@@ -933,6 +952,13 @@ _SPECS: dict[str, _Spec] = {
             "segments",
             "vlan_transparent",
         ),
+        admin_only=(
+            "provider:network_type",
+            "provider:physical_network",
+            "provider:segmentation_id",
+            "segments",
+            "is_default",
+        ),
         not_found=("NetworkNotFound", "Network {id} could not be found."),
         shared_visible=True,
     ),
@@ -1004,6 +1030,7 @@ _SPECS: dict[str, _Spec] = {
             "numa_affinity_policy",
             "hints",
         ),
+        admin_only=("binding:host_id", "binding:profile"),
         not_found=("PortNotFound", "Port {id} could not be found."),
     ),
     "routers": _Spec(
@@ -1012,7 +1039,7 @@ _SPECS: dict[str, _Spec] = {
         "router",
         _new_router,
         _delete_router,
-        mutable=("name", "description", "admin_state_up", "tags", "routes"),
+        mutable=("name", "description", "admin_state_up", "tags", "routes", "external_gateway_info"),
         creatable=(
             *_STANDARD,
             "admin_state_up",
@@ -1023,6 +1050,7 @@ _SPECS: dict[str, _Spec] = {
             "flavor_id",
             "enable_ndp_proxy",
         ),
+        admin_only=("distributed", "ha"),
         not_found=("RouterNotFound", "Router {id} could not be found"),
     ),
     "security-groups": _Spec(
@@ -1075,6 +1103,7 @@ _SPECS: dict[str, _Spec] = {
             "dns_name",
             "qos_policy_id",
         ),
+        admin_only=("floating_ip_address",),
         not_found=("FloatingIPNotFound", "Floating IP {id} could not be found"),
     ),
 }

@@ -263,6 +263,8 @@ def image_metadata(image: Record) -> dict[str, str]:
 
 def new_volume(cloud: Cloud, token: Token, spec: dict[str, Any], volume_type: Record | None) -> Record:
     size = spec.get("size")
+    if isinstance(size, str) and size.isdigit():  # Cinder's schema takes digit strings too
+        size = int(size)
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise ApiError(400, f"Invalid input received: size {size!r} must be an integer and greater than 0")
     quota = cloud.profile.get("quotas", {}).get("volumes", 20)
