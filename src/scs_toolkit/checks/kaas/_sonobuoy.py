@@ -60,7 +60,8 @@ def parse_config(text: str, origin: str = "scs-sonobuoy-config") -> tuple[Except
         return ()
     if not isinstance(document, dict) or set(document) - {"okToFail"}:
         raise SonobuoyConfigError(f"{origin}: expected a mapping whose only key is okToFail")
-    entries = document.get("okToFail") or []
+    entries = document.get("okToFail")
+    entries = [] if entries is None else entries
     if not isinstance(entries, list):
         raise SonobuoyConfigError(f"{origin}: okToFail must be a list")
     result = []
