@@ -1,19 +1,23 @@
 """Serve an ASGI app with uvicorn in a background thread on a pre-bound loopback socket.
 
 The socket listens before `start()` returns, so clients never race the server's start-up. Used by
-the simulated cloud, the monitor and tests alike.
+the simulated cloud, the monitor and tests alike. Also the browser-facing security headers
+(SecurityHeaders) that the monitor and the health dashboard send with every response.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import os
+import re
 import signal
 import socket
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -160,3 +164,66 @@ class BackgroundServer:
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+#: Sent with every response of the apps that use SecurityHeaders (pages, JSON and badges alike).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+#: For responses other than HTML pages (JSON, SVG badges): nothing may load, nothing may frame them.
+LOCKED_DOWN_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+#: FastAPI's /docs and /redoc load scripts and styles from public CDNs and start with an inline script;
+#: they show no stored data, so they get this looser policy (still no framing).
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+DOCS_POLICIES = {"/docs": DOCS_POLICY, "/redoc": DOCS_POLICY}
+
+
+def style_hashes(html: str) -> str:
+    """CSP source expressions ('sha256-...') for every inline <style> element of a page or template,
+    so pages keep their inline CSS without allowing any other inline style."""
+    blocks = re.findall(r"<style>(.*?)</style>", html, flags=re.DOTALL)
+    return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks)
+
+
+class SecurityHeaders:
+    """ASGI middleware for the web apps people open in a browser (the monitor, the health dashboard).
+
+    SECURITY_HEADERS go on every response; `page_policy` is the Content-Security-Policy of HTML
+    responses (or the policy of the first path prefix in `policies_by_path` that matches), and
+    LOCKED_DOWN_POLICY that of everything else. Headers the app set itself are kept.
+    """
+
+    def __init__(self, app: Any, page_policy: str, policies_by_path: Mapping[str, str] | None = None) -> None:
+        self.app = app
+        self.page_policy = page_policy
+        self.policies_by_path = dict(policies_by_path or {})
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        special = next((p for prefix, p in self.policies_by_path.items() if path.startswith(prefix)), None)
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+                html = content_type.startswith(b"text/html")
+                policy = special or (self.page_policy if html else LOCKED_DOWN_POLICY)
+                for name, value in {**SECURITY_HEADERS, "Content-Security-Policy": policy}.items():
+                    if name.lower().encode() not in present:
+                        headers.append((name.lower().encode(), value.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

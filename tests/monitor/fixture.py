@@ -72,8 +72,14 @@ def monitor(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
     )
     with database.session() as session:
         sync_accounts(session, load_accounts(accounts))
-    with BackgroundServer(create_app(database)) as server:
-        yield {"url": server.url, "database": database, "keys": {"cloud-a": key_a, "cloud-b": key_b, "zuul": key_z}}
+    app = create_app(database)
+    with BackgroundServer(app) as server:
+        yield {
+            "url": server.url,
+            "app": app,
+            "database": database,
+            "keys": {"cloud-a": key_a, "cloud-b": key_b, "zuul": key_z},
+        }
     with database.session() as session:  # leave a shared PostgreSQL clean for the next test
         for table in (Result, Report, LatestResult, Certificate):
             session.query(table).delete()

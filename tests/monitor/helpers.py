@@ -65,6 +65,26 @@ def report(subject: str = "cloud-a", checked_at: dt.datetime | None = None, **re
     }
 
 
+def signed(monitor: dict[str, Any], payload: bytes, signer: str = "cloud-a") -> bytes:
+    """The upload body: the armored signature of `payload`, '&', then `payload`."""
+    return sign(payload, load_private_key(monitor["keys"][signer].read_bytes())).encode() + b"&" + payload
+
+
+def basic(user: str, secret: str | None = None) -> str:
+    secret = secret or f"{user.split('-')[-1]}-secret"
+    return "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
+
+
+def fingerprint(database: Any) -> dict[str, int]:
+    """Rows per table: equal before and after means a request changed nothing."""
+    from sqlalchemy import func, select
+
+    from scs_toolkit.monitor.db import Base
+
+    with database.session() as session:
+        return {name: session.scalar(select(func.count()).select_from(t)) for name, t in Base.metadata.tables.items()}
+
+
 def post(
     monitor: dict[str, Any],
     documents: list[dict[str, Any]] | bytes,

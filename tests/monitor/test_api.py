@@ -250,3 +250,38 @@ def test_bad_query_parameters_get_a_clear_4xx(monitor: dict[str, Any]) -> None:
     assert unknown_scope.status_code == 404 and "scs-compatible-iaas" in unknown_scope.text  # names the known ones
     assert get(monitor, "/badges/cloud-a/nope.svg").status_code == 404
     assert get(monitor, "/api/reports", limit=0).status_code == 422
+
+
+def test_every_timestamp_the_monitor_emits_is_timezone_aware_utc(monitor: dict[str, Any]) -> None:
+    """Issue 12 (6): `"at": "2026-12-02T03:31:16.497819"` said nothing about its zone. A naive
+    `checked_at` in a report is read as UTC (as before); everything emitted carries its offset."""
+    naive = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)).replace(tzinfo=None, microsecond=0)
+    document = report(checked_at=naive, **all_required(dt.date.today()))
+    assert post(monitor, [document]).status_code == 201
+
+    def utc(value: str) -> dt.datetime:
+        moment = dt.datetime.fromisoformat(value)
+        assert moment.utcoffset() == dt.timedelta(0), value
+        return moment
+
+    status = get(monitor, "/status", subject="cloud-a").json()
+    utc(status["at"])
+    testcase = status["subjects"]["cloud-a"]["versions"]["v5.1"]["testcases"]["scs-0100-syntax-check"]
+    assert utc(testcase["checked_at"]) == naive.replace(tzinfo=dt.UTC)  # read as UTC
+    utc(testcase["expires_at"])
+    past = get(monitor, "/status", subject="cloud-a", at=(naive + dt.timedelta(minutes=1)).isoformat() + "+00:00")
+    assert utc(past.json()["at"]) == (naive + dt.timedelta(minutes=1)).replace(tzinfo=dt.UTC)
+    listed = get(monitor, "/api/reports").json()[0]
+    assert utc(listed["checked_at"]) == naive.replace(tzinfo=dt.UTC) and utc(listed["received_at"]) >= utc(
+        listed["checked_at"]
+    )
+    certificate = get(monitor, "/api/certificates").json()[0]
+    utc(certificate["issued_at"]), utc(certificate["expires_at"])
+    utc(get(monitor, "/api/certificates/revoked").json()["generated_at"])
+    details = get(monitor, "/api/subjects/cloud-a").json()
+    utc(details["scopes"][IAAS]["versions"]["v5.1"]["testcases"]["scs-0100-syntax-check"]["checked_at"])
+    iso = naive.replace(tzinfo=dt.UTC).isoformat()
+    assert f'<time datetime="{iso}">' in get(monitor, "/subjects/cloud-a").text
+    assert f'<time datetime="{iso}">' in get(monitor, f"/reports/{document['run']['uuid']}").text
+    assert '<time datetime="' in get(monitor, "/").text and "+00:00" in get(monitor, "/").text
+    assert f'<time datetime="{utc(certificate["issued_at"]).isoformat()}">' in get(monitor, "/certificates").text

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,3 +81,19 @@ def test_upgrade_fills_latest_results_from_the_history(empty_database: str) -> N
         rows = session.query(LatestResult).all()
         assert [(r.testcase, r.value, r.report_uuid) for r in rows] == [("tc", 1, "r2")]
     database.close()
+
+
+def test_replicas_starting_at_once_migrate_one_after_the_other(empty_database: str) -> None:
+    """Four processes (replicas, or serve and a management command) migrate one empty database at
+    the same moment: all succeed and the schema is built once (they raced to create tables before)."""
+    program = "import sys; from scs_toolkit.monitor.db import migrate; migrate(sys.argv[1])"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", program, empty_database], stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=120)[1] for process in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], outputs
+    engine = create_engine(empty_database)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
+    engine.dispose()

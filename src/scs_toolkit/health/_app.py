@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from .._serving import DOCS_POLICIES, SecurityHeaders, style_hashes
 from . import _views
 from ._metrics import HealthMetrics
 from ._store import HealthStore
@@ -34,8 +36,19 @@ def summary(store: HealthStore, cloud: str, hours: float) -> dict[str, Any]:
     }
 
 
+def page_policy() -> str:
+    """Content-Security-Policy of the dashboard pages: no scripts, only the base template's inline
+    CSS (by hash), images (badges) from here, no framing."""
+    base = resources.files("scs_toolkit.health").joinpath("templates", "base.html").read_text(encoding="utf-8")
+    return (
+        f"default-src 'none'; style-src {style_hashes(base)}; img-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
 def create_health_app(store: HealthStore, metrics: HealthMetrics) -> FastAPI:
     app = FastAPI(title="SCS health monitor (scs-toolkit)")
+    app.add_middleware(SecurityHeaders, page_policy=page_policy(), policies_by_path=DOCS_POLICIES)
     Hours = Query(24.0, gt=0, le=24 * 30, description="window in hours")
 
     def known(cloud: str) -> None:

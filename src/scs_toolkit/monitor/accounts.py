@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import functools
 import secrets
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..reports import SignatureError, load_public_key
+from . import names
 from .db import Account, ApiKey, Delegation, PublicKey
 
 ROLES = {"read_any": 1, "append_any": 2, "admin": 4, "approve": 8}
@@ -58,75 +57,104 @@ def matching_hash(secret: str, hashes: list[str]) -> str | None:
     return matched
 
 
-class VerifiedKeys:
-    """Remembers which stored hash a secret matched, so that a client uploading often pays for argon2
-    once, not per request (argon2 costs ~150 ms of CPU by design).
+@functools.cache
+def dummy_hash() -> str:
+    """A hash no secret matches (its own is thrown away): what an unknown account is checked against."""
+    return _HASHER.hash(secrets.token_urlsafe(32))
 
-    Secrets are kept only as HMACs under a key that lives in this process. An entry counts only while
-    its hash is still among the account's keys, so removing an API key takes effect at once.
-    """
 
-    def __init__(self, size: int = 4096) -> None:
-        self._key = secrets.token_bytes(32)
-        self._entries: OrderedDict[tuple[str, bytes], str] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def _digest(self, secret: str) -> bytes:
-        return hmac.new(self._key, secret.encode(), hashlib.sha256).digest()
-
-    def verify(self, subject: str, secret: str, hashes: list[str]) -> bool:
-        entry = (subject, self._digest(secret))
-        with self._lock:
-            known = self._entries.get(entry)
-        if known is not None and known in hashes:
-            return True
-        matched = matching_hash(secret, hashes)
-        if matched is None:
-            return False
-        with self._lock:
-            self._entries[entry] = matched
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        return True
+#: Display fields of an account: (maximum length, may span lines); widths are the column widths.
+META_FIELDS = {
+    "display_name": (256, False),
+    "description": (2000, True),
+    "operator": (256, False),
+    "layer": (16, False),
+    "healthmon_url": (512, False),
+}
+_ENTRY_KEYS = ("subject", "roles", "group", "delegates", "api_keys", "keys", *META_FIELDS)
+_KEY_KEYS = ("public_key", "public_key_type", "public_key_name")
 
 
 def load_accounts(path: Path) -> list[AccountSpec]:
+    """Accounts from the file (format: docs/monitor-accounts.md); AccountsError names entry and key."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise AccountsError(f"{path}: cannot read accounts: {error}") from None
-    specs = []
-    for index, entry in enumerate(document.get("accounts") or []):
-        where = f"{path}: accounts[{index}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("subject"), str):
-            raise AccountsError(f"{where}: `subject` (a string) is required")
-        unknown = set(entry.get("roles") or []) - set(ROLES)
+    if not isinstance(document, dict) or not set(document) <= {"accounts", "subjects"}:
+        raise AccountsError(f"{path}: expected a mapping with `accounts` (a list), see docs/monitor-accounts.md")
+    entries = document.get("accounts") or []
+    if not isinstance(entries, list):
+        raise AccountsError(f"{path}: `accounts` must be a list")
+    specs = [_account_spec(entry, f"{path}: accounts[{index}]") for index, entry in enumerate(entries)]
+    subjects = [spec.subject for spec in specs]
+    for spec in specs:
+        if subjects.count(spec.subject) > 1:
+            raise AccountsError(f"{path}: account {spec.subject} is listed twice")
+        for delegate in spec.delegates:
+            if delegate not in subjects:
+                raise AccountsError(f"{path}: {spec.subject}.delegates: {delegate} is not an account in this file")
+    return specs
+
+
+def _account_spec(entry: Any, where: str) -> AccountSpec:
+    if not isinstance(entry, dict) or not isinstance(entry.get("subject"), str):
+        raise AccountsError(f"{where}: `subject` (a string) is required")
+    unknown_keys = set(entry) - set(_ENTRY_KEYS)
+    if unknown_keys:
+        raise AccountsError(
+            f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown_keys)))}; known: {', '.join(_ENTRY_KEYS)}"
+        )
+    try:
+        subject = names.require_subject(entry["subject"])
+        roles = _strings(entry, "roles")
+        unknown = set(roles) - set(ROLES)
         if unknown:
             raise AccountsError(
                 f"{where}.roles: unknown role(s) {', '.join(sorted(unknown))}; known: {', '.join(ROLES)}"
             )
+        group = entry.get("group")
+        if group is not None:
+            names.require_subject(group, "group")
+        delegates = [names.require_subject(d, "delegate") for d in _strings(entry, "delegates")]
+        api_keys = _strings(entry, "api_keys")
+        for api_key in api_keys:
+            if not api_key.startswith("$argon2") or len(api_key) > 256:
+                raise AccountsError(f"{where}.api_keys: only argon2 hashes are accepted, never plain keys")
         keys = []
         for key in entry.get("keys") or []:
-            if not {"public_key", "public_key_type", "public_key_name"} <= set(key):
+            if not isinstance(key, dict) or not set(_KEY_KEYS) <= set(key):
                 raise AccountsError(f"{where}.keys: need public_key, public_key_type and public_key_name")
-            keys.append((str(key["public_key_name"]), str(key["public_key_type"]), str(key["public_key"])))
-        for api_key in entry.get("api_keys") or []:
-            if not str(api_key).startswith("$argon2"):
-                raise AccountsError(f"{where}.api_keys: only argon2 hashes are accepted, never plain keys")
-        meta = {k: entry.get(k) for k in ("display_name", "description", "operator", "layer", "healthmon_url")}
-        specs.append(
-            AccountSpec(
-                entry["subject"],
-                sum(ROLES[r] for r in entry.get("roles") or []),
-                entry.get("group"),
-                tuple(entry.get("delegates") or []),
-                tuple(entry.get("api_keys") or []),
-                tuple(keys),
-                meta,
-            )
-        )
-    return specs
+            name = names.require(key["public_key_name"], names.KEY_NAME_PATTERN, "public_key_name")
+            key_type = names.require_text(key["public_key_type"], "public_key_type", 64)
+            blob = names.require_text(key["public_key"], "public_key", 16384)
+            try:
+                load_public_key(f"{key_type} {blob}")
+            except SignatureError as error:
+                raise AccountsError(f"{where}.keys[{name}]: {error}") from None
+            keys.append((name, key_type, blob))
+        meta = _meta(entry)
+    except names.InvalidName as error:
+        raise AccountsError(f"{where}: {error}") from None
+    return AccountSpec(
+        subject, sum(ROLES[r] for r in roles), group, tuple(delegates), tuple(api_keys), tuple(keys), meta
+    )
+
+
+def _strings(entry: dict[str, Any], key: str) -> list[str]:
+    values = entry.get(key) or []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise names.InvalidName(f"{key} must be a list of strings")
+    return values
+
+
+def _meta(entry: dict[str, Any]) -> dict[str, Any]:
+    """The display fields, each bounded and free of control characters; absent ones are None."""
+    meta = {}
+    for key, (max_length, multiline) in META_FIELDS.items():
+        value = entry.get(key)
+        meta[key] = None if value is None else names.require_text(value, key, max_length, multiline=multiline)
+    return meta
 
 
 def sync_accounts(session: Session, specs: list[AccountSpec]) -> None:
@@ -188,6 +216,15 @@ def add_account(session: Session, subject: str, roles: list[str], meta: dict[str
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise AccountsError(f"unknown role(s) {', '.join(sorted(unknown))}; known: {', '.join(ROLES)}")
+    try:
+        names.require_subject(subject)
+        if meta.get("group") is not None:
+            names.require_subject(meta["group"], "group")
+        for key, (max_length, multiline) in META_FIELDS.items():
+            if meta.get(key) is not None:
+                names.require_text(meta[key], key.replace("_", "-"), max_length, multiline=multiline)
+    except names.InvalidName as error:
+        raise AccountsError(str(error)) from None
     account = session.scalar(select(Account).where(Account.subject == subject)) or Account(subject=subject)
     account.roles = sum(ROLES[r] for r in set(roles))
     for key, value in meta.items():
@@ -199,12 +236,14 @@ def add_account(session: Session, subject: str, roles: list[str], meta: dict[str
 
 
 def add_public_key(session: Session, subject: str, name: str, line: str) -> None:
-    from ..reports import SignatureError, load_public_key
-
     try:
         load_public_key(line)
     except SignatureError as error:
         raise AccountsError(f"{error} (expected one line like 'ssh-ed25519 AAAA... comment')") from None
+    try:
+        names.require(name, names.KEY_NAME_PATTERN, "key name")
+    except names.InvalidName as error:
+        raise AccountsError(f"{error} (choose one with --name)") from None
     account = find_account(session, subject)
     if any(k.name == name for k in account.public_keys):
         raise AccountsError(f"{subject} already has a key named {name!r}; choose another --name")
@@ -212,9 +251,14 @@ def add_public_key(session: Session, subject: str, name: str, line: str) -> None
     account.public_keys.append(PublicKey(name=name, key_type=key_type, key=key))
 
 
+def new_api_key() -> str:
+    """A random API key (256 bits): guessing it is hopeless, so only its hash need be kept."""
+    return secrets.token_urlsafe(32)
+
+
 def add_api_key(session: Session, subject: str) -> str:
     """A new random API key for `subject`; only its hash is stored, the secret is returned once."""
-    secret = secrets.token_urlsafe(32)
+    secret = new_api_key()
     account = find_account(session, subject)  # keep a reference: the session holds objects weakly
     account.api_keys.append(ApiKey(hash=hash_api_key(secret)))
     return secret

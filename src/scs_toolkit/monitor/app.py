@@ -7,9 +7,12 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from .accounts import VerifiedKeys
+from .._serving import DOCS_POLICIES, SecurityHeaders
+from . import views
+from .authentication import Authenticator, AuthLimits
 from .db import Database
 from .metrics import Metrics
+from .middleware import RequestLimits, ServerErrors
 from .routers import api, ingest, operations, pages
 
 DESCRIPTION = """Signed SCS reports in; certification status, history, certificates and badges out.
@@ -18,12 +21,14 @@ Uploads use the SCS wire format (`POST /reports`, HTTP Basic). Everything public
 without credentials; full (unredacted) reports need the subject's own account or `read_any`."""
 
 
-def create_app(database: Database) -> FastAPI:
-    """One app per database; all state lives on `app.state`, so apps and replicas are independent."""
+def create_app(database: Database, auth_limits: AuthLimits | None = None) -> FastAPI:
+    """One app per database; all state lives on `app.state`, so apps and replicas are independent
+    (the verification cache and the failure counts of `authenticator` are per process)."""
     app = FastAPI(title="SCS compliance monitor (scs-toolkit)", description=DESCRIPTION)
     app.state.database = database
     app.state.metrics = metrics = Metrics(database)
-    app.state.verified_keys = VerifiedKeys()
+    app.state.authenticator = Authenticator(auth_limits or AuthLimits(), metrics.password_checks, metrics.auth_refusals)
+    app.add_middleware(ServerErrors)  # innermost: `measure` sees its 500 like any other answer
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -35,6 +40,8 @@ def create_app(database: Database) -> FastAPI:
         metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
         return response
 
+    app.add_middleware(RequestLimits)  # before any routing or parameter parsing
+    app.add_middleware(SecurityHeaders, page_policy=views.page_policy(), policies_by_path=DOCS_POLICIES)
     for router in (ingest.router, api.router, pages.router, operations.router):
         app.include_router(router)
     return app

@@ -7,19 +7,20 @@ replicas) can run side by side.
 # No `from __future__ import annotations`: FastAPI reads these signatures at runtime.
 
 import datetime as dt
-import secrets
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import standards
-from .accounts import ROLES, VerifiedKeys
+from . import names
+from .accounts import ROLES
+from .authentication import AuthenticationError, Authenticator
 from .db import Account, Database, Report
-from .services import reports, subjects
+from .services import reports, status, subjects
 from .services.ingestion import bundled_scope
 
 REALM = "Compliance monitor"
@@ -40,19 +41,26 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session)]
 
 
-def optional_caller(
+async def optional_caller(
     request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)], db: DbSession
 ) -> Account | None:
-    """The authenticated account, None when no credentials were sent; 401 for wrong ones."""
+    """The authenticated account, None when no credentials were sent; 401 for wrong ones, 429 after
+    too many failures. Async so that waiting for argon2 holds neither the loop nor a request thread."""
     if credentials is None:
         return None
-    account = db.scalar(select(Account).where(Account.subject == credentials.username))
-    hashes = [k.hash for k in account.api_keys] if account is not None else []
-    verified: VerifiedKeys = request.app.state.verified_keys
-    if account is None or not verified.verify(account.subject, credentials.password, hashes):
-        secrets.compare_digest(credentials.password, credentials.password)
-        raise HTTPException(401, "incorrect username or password", headers=CHALLENGE)
-    return account
+
+    def lookup(username: str) -> tuple[Account | None, list[str]]:
+        account = db.scalar(select(Account).where(Account.subject == username))
+        return account, [k.hash for k in account.api_keys] if account is not None else []
+
+    authenticator: Authenticator = request.app.state.authenticator
+    address = request.client.host if request.client else "unknown"
+    try:
+        return await authenticator.authenticate(address, credentials.username, credentials.password, lookup)
+    except AuthenticationError as error:
+        if error.status_code == 429:
+            raise HTTPException(429, error.message, headers={"Retry-After": str(error.retry_after)}) from None
+        raise HTTPException(401, error.message, headers=CHALLENGE) from None
 
 
 def caller(account: Annotated[Account | None, Depends(optional_caller)]) -> Account:
@@ -76,19 +84,27 @@ def scope_or_404(reference: str) -> standards.Scope:
     return loaded
 
 
-def scope_param(scope: str = "scs-compatible-iaas") -> standards.Scope:
+def scope_param(
+    scope: Annotated[
+        str, Query(max_length=names.SCOPE_REFERENCE_MAX, description="alias or uuid")
+    ] = "scs-compatible-iaas",
+) -> standards.Scope:
     return scope_or_404(scope)
 
 
-def moment_param(at: str | None = None) -> dt.datetime | None:
-    """`at` as naive UTC; None means now."""
+def moment_param(
+    at: Annotated[str | None, Query(max_length=64, description="ISO date or date-time (naive: UTC)")] = None,
+) -> dt.datetime | None:
+    """`at` as naive UTC; None means now. Only moments the monitor can reason about (2000-2999)."""
     if at is None:
         return None
     try:
-        moment = dt.datetime.fromisoformat(at)
+        moment = status.naive_utc(dt.datetime.fromisoformat(at))
     except ValueError:
         raise HTTPException(422, f"`at` must be an ISO date or date-time, not {at!r}") from None
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    if not status.EARLIEST <= moment <= status.LATEST:
+        raise HTTPException(422, f"`at` must lie between {status.EARLIEST:%Y-%m-%d} and {status.LATEST:%Y-%m-%d}")
+    return moment
 
 
 def known_subject(db: Session, subject: str) -> None:

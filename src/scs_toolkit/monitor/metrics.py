@@ -45,4 +45,15 @@ class Metrics:
             "scs_monitor_http_request_duration_seconds", "Time to answer", ["method", "route"], registry=self.registry
         )
         self.reports = Counter("scs_monitor_reports_received", "Reports accepted", registry=self.registry)
+        self.password_checks = Counter(
+            "scs_monitor_password_hash_checks",
+            "argon2 verifications run (an unknown account costs one, like a wrong password)",
+            registry=self.registry,
+        )
+        self.auth_refusals = Counter(
+            "scs_monitor_authentication_refusals",
+            "Refused logins: wrong credentials, or rate limited",
+            ["reason"],
+            registry=self.registry,
+        )
         self.registry.register(_DatabaseCollector(database))

@@ -6,22 +6,26 @@ HTML pages render the same models, so a page never shows what the API would not.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from .. import standards
 from .db import Account, Certificate
 from .services import certificates
 from .services.evaluation import ScopeEvaluation
+from .services.status import aware
+
+#: Every moment the monitor emits is timezone-aware UTC (`...Z`); the database stores naive UTC.
+UtcDateTime = Annotated[dt.datetime, AfterValidator(aware)]
 
 
 class TestcaseState(BaseModel):
     __test__ = False
 
     result: str
-    checked_at: dt.datetime | None = None
-    expires_at: dt.datetime | None = None
+    checked_at: UtcDateTime | None = None
+    expires_at: UtcDateTime | None = None
     report: str | None = None
     reason: str | None = None
 
@@ -44,7 +48,7 @@ class ScopeStatus(BaseModel):
 
 class StatusResponse(BaseModel):
     scope: str
-    at: dt.datetime
+    at: UtcDateTime
     subjects: dict[str, ScopeStatus]
 
 
@@ -82,29 +86,33 @@ class CertificateInfo(BaseModel):
     scope: str
     scope_name: str
     version: str
-    issued_at: dt.datetime
-    expires_at: dt.datetime
+    issued_at: UtcDateTime
+    expires_at: UtcDateTime
     state: str
     report: str
-    revoked_at: dt.datetime | None = None
+    revoked_at: UtcDateTime | None = None
     revocation_reason: str | None = None
 
 
 class RevocationList(BaseModel):
-    generated_at: dt.datetime
+    generated_at: UtcDateTime
     certificates: list[CertificateInfo]
 
 
 class RevokeRequest(BaseModel):
-    reason: str
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=certificates.MAX_REASON),
+        Field(description="Why (one line, published on the revocation list)"),
+    ]
 
 
 class ReportSummary(BaseModel):
     uuid: str
     subject: str
     scope: str
-    checked_at: dt.datetime
-    received_at: dt.datetime
+    checked_at: UtcDateTime
+    received_at: UtcDateTime
 
 
 class ScopeVersionInfo(BaseModel):

@@ -7,14 +7,40 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .._serving import style_hashes
 from . import schemas
+from .services.status import aware
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("scs_toolkit.monitor", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
+
+
+def iso(moment: dt.datetime) -> str:
+    """Machine-readable (a `<time datetime>` attribute): ISO 8601, UTC, with its offset."""
+    return aware(moment).isoformat()
+
+
+def utc(moment: dt.datetime, seconds: bool = False) -> str:
+    """For people: `2026-12-02 03:31 UTC`."""
+    return aware(moment).strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
+
+
+_ENVIRONMENT.filters.update(iso=iso, utc=utc)
 COLOURS = {"PASS": "#4c1", "FAIL": "#e05d44", "MISSING": "#fe7d37", "ABORT": "#9f9f9f", "WARN": "#dfb317"}
 DAY_WIDTH = 2
+
+
+def page_policy() -> str:
+    """The Content-Security-Policy of every page: no scripts, only our own inline CSS (by hash),
+    images from here and the health monitors' badges, no framing."""
+    assert _ENVIRONMENT.loader is not None
+    base, _, _ = _ENVIRONMENT.loader.get_source(_ENVIRONMENT, "base.html")
+    return (
+        f"default-src 'none'; style-src {style_hashes(base)}; img-src 'self' https: http:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
 
 
 def render(template: str, **context: Any) -> str:
@@ -70,4 +96,4 @@ def timeline(days: list[schemas.HistoryDay]) -> dict[str, Any]:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)

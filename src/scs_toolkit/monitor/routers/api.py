@@ -4,11 +4,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import select
 
 from ... import standards
-from .. import schemas
+from .. import names, schemas
 from ..db import Report
 from ..dependencies import (
     Admin,
@@ -25,11 +25,15 @@ from ..services import certificates, status, subjects
 router = APIRouter(tags=["status"])
 
 
-@router.get("/status", response_model=schemas.StatusResponse)
-def get_status(db: DbSession, scope: ScopeParam, at: Moment, subject: str | None = None) -> schemas.StatusResponse:
-    """Status of one subject (or `group-NAME`), or of every subject with reports, now or `at` a moment."""
-    names = [subject] if subject else status.subjects(db)
-    evaluations = {name: status.evaluate(db, name, scope, at) for name in names}
+@router.get("/status", response_model=schemas.StatusResponse, responses={404: {"description": "unknown subject"}})
+def get_status(
+    db: DbSession, scope: ScopeParam, at: Moment, subject: names.SubjectQuery = None
+) -> schemas.StatusResponse:
+    """Status of one subject (or `group-NAME`), or of every listed subject, now or `at` a moment."""
+    if subject is not None:
+        known_subject(db, subject)
+    listed = [subject] if subject is not None else status.subjects(db)
+    evaluations = {name: status.evaluate(db, name, scope, at) for name in listed}
     moment = at or status.utcnow()
     return schemas.StatusResponse(
         scope=scope.uuid,
@@ -45,7 +49,7 @@ def list_subjects(db: DbSession) -> list[schemas.SubjectSummary]:
 
 
 @router.get("/api/subjects/{subject}", response_model=schemas.SubjectSummary)
-def get_subject(subject: str, db: DbSession, at: Moment) -> schemas.SubjectSummary:
+def get_subject(subject: names.SubjectPath, db: DbSession, at: Moment) -> schemas.SubjectSummary:
     """One subject with the testcase x version status of every scope, and the reason of each failure."""
     known_subject(db, subject)
     return subjects.details(db, subject, at)
@@ -53,7 +57,7 @@ def get_subject(subject: str, db: DbSession, at: Moment) -> schemas.SubjectSumma
 
 @router.get("/api/subjects/{subject}/history", response_model=schemas.HistoryResponse)
 def get_history(
-    subject: str,
+    subject: names.SubjectPath,
     db: DbSession,
     scope: ScopeParam,
     days: Annotated[int, Query(ge=1, le=status.HISTORY_DAYS)] = status.HISTORY_DAYS,
@@ -75,7 +79,7 @@ def list_scopes() -> list[schemas.ScopeInfo]:
 
 
 @router.get("/api/scopes/{scope}", response_model=schemas.ScopeInfo)
-def get_scope(scope: str) -> schemas.ScopeInfo:
+def get_scope(scope: Annotated[str, Path(max_length=names.SCOPE_REFERENCE_MAX)]) -> schemas.ScopeInfo:
     """Versions (state today, timeline dates) x modules (included by which version, parameters)."""
     loaded = scope_or_404(scope)
     return schemas.scope_info(loaded, status.utcnow().date())
@@ -83,7 +87,7 @@ def get_scope(scope: str) -> schemas.ScopeInfo:
 
 @router.get("/api/reports", response_model=list[schemas.ReportSummary])
 def list_reports(
-    db: DbSession, subject: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    db: DbSession, subject: names.SubjectQuery = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[schemas.ReportSummary]:
     """The newest reports first."""
     query = select(Report).order_by(Report.checked_at.desc(), Report.id.desc()).limit(limit)
@@ -99,15 +103,22 @@ def list_reports(
 
 @router.get(
     "/api/reports/{report_uuid}",
-    responses={401: {"description": "full=true without credentials"}, 403: {"description": "not allowed in full"}},
+    responses={
+        401: {"description": "full=true without credentials, or wrong ones"},
+        403: {"description": "not allowed in full"},
+        404: {"description": "unknown report"},
+        429: {"description": "too many failed logins"},
+    },
 )
-def get_report(report_uuid: str, db: DbSession, account: OptionalCaller, full: bool = False) -> dict[str, Any]:
+def get_report(
+    report_uuid: names.ReportUuidPath, db: DbSession, account: OptionalCaller, full: bool = False
+) -> dict[str, Any]:
     """A report as delivered; redacted unless `full=true` by its subject, its uploader or `read_any`."""
     return readable_report(db, report_uuid, account, full)[1]
 
 
 @router.get("/api/certificates", response_model=list[schemas.CertificateInfo])
-def list_certificates(db: DbSession, subject: str | None = None) -> list[schemas.CertificateInfo]:
+def list_certificates(db: DbSession, subject: names.SubjectQuery = None) -> list[schemas.CertificateInfo]:
     now = status.utcnow()
     return [schemas.certificate_info(c, now) for c in certificates.listing(db, subject)]
 
@@ -126,19 +137,21 @@ def revocation_list(db: DbSession) -> schemas.RevocationList:
     "/api/certificates/{serial}/revoke",
     response_model=schemas.CertificateInfo,
     responses={
-        401: {"description": "no credentials"},
+        401: {"description": "no credentials, or wrong ones"},
         403: {"description": "not an admin"},
-        404: {"description": "unknown"},
+        404: {"description": "unknown certificate"},
+        409: {"description": "already revoked"},
+        429: {"description": "too many failed logins"},
     },
 )
 def revoke_certificate(
-    serial: str, body: schemas.RevokeRequest, db: DbSession, account: Admin
+    serial: names.SerialPath, body: schemas.RevokeRequest, db: DbSession, account: Admin
 ) -> schemas.CertificateInfo:
     """Revoke a certificate (admin role); it appears on the revocation list at once."""
     now = status.utcnow()
     try:
         certificate = certificates.revoke(db, serial, body.reason, now)
     except certificates.CertificateError as error:
-        raise HTTPException(404 if "no certificate" in str(error) else 409, str(error)) from None
+        raise HTTPException(error.status_code, str(error)) from None
     db.commit()
     return schemas.certificate_info(certificate, now)

@@ -19,9 +19,10 @@ router = APIRouter(tags=["ingestion"])
         401: {"description": "missing or wrong credentials"},
         403: {"description": "signature not accepted, or no permission for the report's subject"},
         409: {"description": "a report with this run uuid exists"},
-        413: {"description": "body larger than the limit"},
+        413: {"description": "body larger than the limit, expanding beyond it (YAML aliases), or too many documents"},
         415: {"description": "wrong content type"},
         422: {"description": "a document is malformed"},
+        429: {"description": "too many failed logins"},
     },
 )
 async def post_reports(request: Request, account: Caller, db: DbSession) -> dict[str, list[str]]:

@@ -2,11 +2,13 @@
 
 # No `from __future__ import annotations`: FastAPI reads these signatures at runtime.
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from .. import schemas, views
-from ..dependencies import DbSession, scope_or_404
+from .. import names, schemas, views
+from ..dependencies import DbSession, known_subject, scope_or_404
 from ..services import status
 
 router = APIRouter(tags=["operations"])
@@ -24,11 +26,16 @@ def metrics(request: Request) -> Response:
 
 
 @router.get(
-    "/badges/{subject}/{scope}.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
+    "/badges/{subject}/{scope}.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, 404: {"description": "unknown subject or scope"}},
 )
-def badge(subject: str, scope: str, db: DbSession) -> Response:
+def badge(
+    subject: names.SubjectPath, scope: Annotated[str, Path(max_length=names.SCOPE_REFERENCE_MAX)], db: DbSession
+) -> Response:
     """A shields-style badge of the subject's certified versions, for embedding (cached 5 minutes)."""
     loaded = scope_or_404(scope)
+    known_subject(db, subject)
     evaluation = status.evaluate(db, subject, loaded)
     svg = views.badge(loaded.name, schemas.scope_status(loaded, evaluation))
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})

@@ -10,12 +10,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...standards import Scope, VersionState
+from .. import names
 from ..db import Certificate
 from .evaluation import ScopeEvaluation
 
+#: Longest revocation reason (it is published on the revocation list).
+MAX_REASON = 1000
+
 
 class CertificateError(LookupError):
-    """No such certificate, or it cannot be revoked (already revoked)."""
+    """No such certificate (404), it cannot be revoked (409: already revoked), or the reason is
+    unusable (422)."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 def one_year_after(moment: dt.datetime) -> dt.datetime:
@@ -79,10 +88,17 @@ def listing(db: Session, subject: str | None = None, revoked_only: bool = False)
 
 
 def revoke(db: Session, serial: str, reason: str, now: dt.datetime) -> Certificate:
-    certificate = db.scalar(select(Certificate).where(Certificate.serial == serial))
+    """Revoke with a published reason: one line of text, not empty (the CRL must say why)."""
+    try:
+        reason = names.require_text(reason.strip(), "the reason", MAX_REASON)
+    except names.InvalidName as error:
+        raise CertificateError(422, str(error)) from None
+    if not reason:
+        raise CertificateError(422, "the reason must not be empty: it is published on the revocation list")
+    certificate = db.scalar(select(Certificate).where(Certificate.serial == serial)) if names.storable(serial) else None
     if certificate is None:
-        raise CertificateError(f"no certificate with serial {serial}")
+        raise CertificateError(404, f"no certificate with serial {serial}")
     if certificate.revoked_at is not None:
-        raise CertificateError(f"certificate {serial} was already revoked on {certificate.revoked_at:%Y-%m-%d}")
+        raise CertificateError(409, f"certificate {serial} was already revoked on {certificate.revoked_at:%Y-%m-%d}")
     certificate.revoked_at, certificate.revocation_reason = now, reason
     return certificate

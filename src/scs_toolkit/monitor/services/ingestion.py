@@ -4,11 +4,19 @@ latest-result table current, issue certificates that became due."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -18,12 +26,12 @@ from ... import standards
 from ...reports import SignatureError, load_public_key, verify
 from ..accounts import ROLES
 from ..db import Account, Delegation, LatestResult, Report, Result
-from . import certificates, status
+from ..names import RunUuid, SubjectName, TestcaseId
+from . import certificates, documents, status
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 SEPARATOR = b"-----END SSH SIGNATURE-----\n&"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 CONTENT_TYPES = ("application/x-signed-json", "application/x-signed-yaml")
 
 
@@ -36,30 +44,54 @@ class IngestionError(Exception):
         self.message = message
 
 
+def _result_value(value: int) -> int:
+    if value not in (-1, 0, 1):
+        raise ValueError(f"must be -1, 0 or 1, not {value}")
+    return value
+
+
+def _timestamp_text(value: Any) -> Any:
+    """Timestamps arrive as text (JSON, or YAML timestamps made ISO strings): never as numbers."""
+    if not isinstance(value, str):
+        raise ValueError("must be a date-time such as 2026-11-23T10:00:00Z")
+    return value
+
+
 class _Invocation(BaseModel):
     model_config = ConfigDict(extra="allow")
-    results: dict[str, int] = Field(default_factory=dict)
+    results: dict[TestcaseId, Annotated[StrictInt, AfterValidator(_result_value)]] = Field(default_factory=dict)
 
 
 class _Run(BaseModel):
     model_config = ConfigDict(extra="allow")
-    uuid: str = Field(min_length=1, max_length=64)
+    uuid: RunUuid
     invocations: dict[str, _Invocation] = Field(default_factory=dict)
 
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="allow")
-    uuid: str
+    uuid: Annotated[StrictStr, Field(max_length=64)]
 
 
 class ReportModel(BaseModel):
-    """What the monitor needs from a report; everything else is kept as delivered."""
+    """What the monitor needs from a report, in strict types (a result "1" is not 1); everything
+    else is kept as delivered."""
 
     model_config = ConfigDict(extra="allow")
     spec: _Spec
-    subject: str = Field(min_length=1, max_length=128)
-    checked_at: dt.datetime
+    subject: SubjectName
+    checked_at: Annotated[dt.datetime, BeforeValidator(_timestamp_text)]
     run: _Run
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """A validated document, ready to store."""
+
+    report: ReportModel
+    scope: standards.Scope
+    checked_at: dt.datetime  # naive UTC
+    text: str
 
 
 def bundled_scope(reference: str) -> standards.Scope | None:
@@ -71,46 +103,34 @@ def bundled_scope(reference: str) -> standards.Scope | None:
 
 
 def ingest(db: Session, account: Account, body: bytes, content_type: str) -> list[str]:
-    """Store a signed upload in one transaction; raises IngestionError (nothing stored) when refused."""
+    """Store a signed upload in one transaction; raises IngestionError (nothing stored) when refused.
+
+    Every document is checked before the first row is written, so a refusal never depends on
+    what the database would have said (PostgreSQL and SQLite differ there).
+    """
     signature, payload = _split(body)
     _verify(account, signature, payload)
-    documents = _parse(payload, content_type)
-    delegated = _delegations(db, account)
     now = status.utcnow()
-    stored: list[str] = []
-    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
-    touched: set[tuple[str, str]] = set()
+    accepted = _accept(db, account, _parse(payload, content_type), now)
     results: list[dict[str, Any]] = []
-    for index, document in enumerate(documents):
-        report = _validate(document, index)
-        checked_at = _naive_utc(report.checked_at)
-        if checked_at > now + FUTURE_TOLERANCE:
-            raise IngestionError(422, f"document {index}: checked_at {report.checked_at} lies in the future")
-        scope = bundled_scope(report.spec.uuid)
-        if scope is None:
-            raise IngestionError(422, f"document {index}: unknown scope {report.spec.uuid}")
-        if report.subject != account.subject and not (
-            account.roles & ROLES["append_any"] and report.subject in delegated
-        ):
-            raise IngestionError(403, f"{account.subject} may not upload reports for {report.subject}")
-        if db.scalar(select(Report.id).where(Report.uuid == report.run.uuid)) is not None or report.run.uuid in stored:
-            raise IngestionError(409, f"report {report.run.uuid} is already present")
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    touched: dict[tuple[str, str], standards.Scope] = {}
+    for item in accepted:
+        report, scope = item.report, item.scope
         row = Report(
             uuid=report.run.uuid,
             subject=report.subject,
             scope_uuid=scope.uuid,
-            checked_at=checked_at,
+            checked_at=item.checked_at,
             received_at=now,
             uploader=account.subject,
-            data=json.dumps(document, default=str),
+            data=item.text,
         )
         db.add(row)
         db.flush()
-        effective_at = min(checked_at, now)  # within the clock-skew tolerance, a result counts from receipt
+        effective_at = min(item.checked_at, now)  # within the clock-skew tolerance, a result counts from receipt
         for invocation in report.run.invocations.values():
             for testcase, value in invocation.results.items():
-                if value not in (-1, 0, 1):
-                    raise IngestionError(422, f"document {index}: result of {testcase} must be -1, 0 or 1, not {value}")
                 results.append(
                     {
                         "report_id": row.id,
@@ -132,21 +152,58 @@ def ingest(db: Session, account: Account, body: bytes, content_type: str) -> lis
                         "checked_at": effective_at,
                         "report_uuid": row.uuid,
                     }
-        touched.add((report.subject, scope.uuid))
-        stored.append(report.run.uuid)
+        touched[report.subject, scope.uuid] = scope
     if results:
         db.execute(insert(Result), results)
         _remember_latest(db, list(latest.values()))
-    for subject, scope_uuid in touched:
-        scope = bundled_scope(scope_uuid)
-        assert scope is not None
+    for (subject, _), scope in touched.items():
         certificates.issue_due(db, subject, scope, status.evaluate(db, subject, scope), now)
     try:
         db.commit()  # one transaction for the whole upload
     except IntegrityError:
         db.rollback()
         raise IngestionError(409, "a report of this upload is already present") from None
-    return stored
+    return [item.report.run.uuid for item in accepted]
+
+
+def _accept(db: Session, account: Account, parsed: list[Any], now: dt.datetime) -> list[_Accepted]:
+    """Every document validated, permitted and new, or IngestionError for the first that is not."""
+    delegated = _delegations(db, account)
+    texts = _stored_texts(parsed)
+    accepted: list[_Accepted] = []
+    seen: set[str] = set()
+    for index, (document, text) in enumerate(zip(parsed, texts, strict=True)):
+        report = _validate(document, index)
+        try:
+            checked_at = status.naive_utc(report.checked_at)
+        except ValueError:
+            raise IngestionError(422, f"document {index}: checked_at {report.checked_at} is out of range") from None
+        if checked_at > now + FUTURE_TOLERANCE:
+            raise IngestionError(422, f"document {index}: checked_at {report.checked_at} lies in the future")
+        if checked_at < status.EARLIEST:
+            raise IngestionError(
+                422, f"document {index}: checked_at {report.checked_at} lies before {status.EARLIEST:%Y-%m-%d}"
+            )
+        scope = bundled_scope(report.spec.uuid)
+        if scope is None:
+            raise IngestionError(422, f"document {index}: unknown scope {report.spec.uuid}")
+        if report.subject != account.subject and not (
+            account.roles & ROLES["append_any"] and report.subject in delegated
+        ):
+            raise IngestionError(403, f"{account.subject} may not upload reports for {report.subject}")
+        uuid = report.run.uuid
+        if uuid in seen or db.scalar(select(Report.id).where(Report.uuid == uuid)) is not None:
+            raise IngestionError(409, f"report {uuid} is already present")
+        seen.add(uuid)
+        accepted.append(_Accepted(report, scope, checked_at, text))
+    return accepted
+
+
+def _stored_texts(parsed: list[Any]) -> list[str]:
+    try:
+        return documents.to_json(parsed)
+    except documents.DocumentError as error:
+        raise IngestionError(error.status_code, error.message) from None
 
 
 def _remember_latest(db: Session, rows: list[dict[str, Any]]) -> None:
@@ -186,22 +243,18 @@ def _verify(account: Account, signature: str, payload: bytes) -> None:
         raise IngestionError(403, f"signature not accepted: {error}") from None
 
 
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def _parse(payload: bytes, content_type: str) -> list[Any]:
     try:
-        if content_type == "application/x-signed-json":
-            documents = [json.loads(payload)]
-        else:
-            documents = [d for d in yaml.load_all(payload, Loader=_YAML_LOADER) if d is not None]
-    except (ValueError, yaml.YAMLError) as error:
-        kind = "JSON" if "json" in content_type else "YAML"
-        raise IngestionError(422, f"the report is not valid {kind}: {error}") from None
-    if not documents:
+        parsed = (
+            documents.parse_json(payload)
+            if content_type == "application/x-signed-json"
+            else documents.parse_yaml(payload)
+        )
+    except documents.DocumentError as error:
+        raise IngestionError(error.status_code, error.message) from None
+    if not parsed:
         raise IngestionError(422, "the upload contains no report")
-    return documents
+    return parsed
 
 
 def _validate(document: Any, index: int) -> ReportModel:
@@ -209,7 +262,7 @@ def _validate(document: Any, index: int) -> ReportModel:
         return ReportModel.model_validate(document)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = ".".join(str(p) for p in first["loc"]) or "the document"
         raise IngestionError(422, f"document {index}: {where}: {first['msg']}") from None
 
 

@@ -22,11 +22,30 @@ from .evaluation import ScopeEvaluation, StoredResult, daily_history, evaluate_s
 LOOKBACK = dt.timedelta(days=460)
 HISTORY_DAYS = 548  # 18 months (scs-0004 Reg. 4)
 GROUP_PREFIX = "group-"
+#: The moments the monitor reasons about: results and `at` before SCS certification existed, or far
+#: in the future, are input errors (and `moment - LOOKBACK` must never leave the datetime range).
+EARLIEST = dt.datetime(2000, 1, 1)
+LATEST = dt.datetime(2999, 12, 31)
 
 
 def utcnow() -> dt.datetime:
     """Naive UTC, as the database stores it."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def naive_utc(moment: dt.datetime) -> dt.datetime:
+    """`moment` as naive UTC (naive input already is); ValueError when it leaves the datetime range."""
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError(f"{moment} is out of range") from None
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A stored (naive UTC) moment as timezone-aware UTC, for everything the monitor emits."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def current(db: Session, subjects: Iterable[str], scopes: Iterable[Scope]) -> dict[tuple[str, str], ScopeEvaluation]:
