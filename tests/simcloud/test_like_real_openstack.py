@@ -4,13 +4,14 @@ Cinder 29, Neutron 29, Placement 16). Each test sends the request and asserts wh
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import openstack.connection
 import pytest
 
-from scs_toolkit.simcloud import SimCloud, login
+from scs_toolkit.simcloud import ProfileError, SimCloud, SimCloudOptions, load_profile, login
 from scs_toolkit.simcloud._store import now
 
 
@@ -446,3 +447,34 @@ def test_cinder_takes_sizes_as_digit_strings(member: Api) -> None:
     assert created.status_code == 202 and created.json()["volume"]["size"] == 2
     refused = member.call("POST", "/volume/v3/{project}/volumes", json={"volume": {"size": "two"}})
     assert refused.status_code == 400 and "badRequest" in refused.json()
+
+
+def test_a_profile_may_relax_the_policy_as_a_deployment_does(tmp_path: Path) -> None:
+    profile = tmp_path / "relaxed.yaml"
+    profile.write_text(
+        "extends: compliant\ndescription: relaxed policy\n"
+        "policy: {list_roles: true, list_role_assignments: true, list_resource_providers: true,"
+        " read_type_extra_specs: true, read_type_encryption: true}\n"
+    )
+    with SimCloud(SimCloudOptions(profile=str(profile), seed=31, ssh=False)) as sim:
+        api = Api(sim, "user")
+        for path in ("/identity/v3/roles", "/placement/resource_providers"):
+            assert api.call("GET", path).status_code == 200, path
+        mine = api.call("GET", "/identity/v3/role_assignments").json()["role_assignments"]
+        assert mine and all(a["user"]["id"] == mine[0]["user"]["id"] for a in mine)  # their own only
+        luks = next(
+            t for t in api.call("GET", "/volume/v3/{project}/types").json()["volume_types"] if t["name"] == "LUKS"
+        )
+        assert luks["extra_specs"] == {"volume_backend_name": "ceph"}
+        assert api.call("GET", f"/volume/v3/{{project}}/types/{luks['id']}/encryption").json()["provider"] == "luks"
+
+
+@pytest.mark.parametrize(
+    ("policy", "says"),
+    [("{list_everything: true}", "unknown policy switch"), ("{list_roles: yes please}", "true or false")],
+)
+def test_unknown_policy_switches_are_refused(tmp_path: Path, policy: str, says: str) -> None:
+    profile = tmp_path / "bad.yaml"
+    profile.write_text(f"extends: compliant\ndescription: bad\npolicy: {policy}\n")
+    with pytest.raises(ProfileError, match=says):
+        load_profile(profile)

@@ -28,6 +28,19 @@ SERVICE_PATHS = {
 }
 
 
+#: Where real clouds differ by deployment policy: what an ordinary member may do beyond the upstream
+#: defaults (each False unless a profile's `policy:` says otherwise).
+POLICY_SWITCHES = frozenset(
+    {
+        "list_roles",  # identity:list_roles, identity:get_role
+        "list_role_assignments",  # identity:list_role_assignments
+        "list_resource_providers",  # placement:resource_providers:list
+        "read_type_extra_specs",  # volume_extension:types_extra_specs:read_sensitive
+        "read_type_encryption",  # volume_extension:volume_type_encryption
+    }
+)
+
+
 @dataclass
 class Cloud:
     """Everything one simulated cloud knows. One instance per running app (no module state)."""
@@ -47,6 +60,11 @@ class Cloud:
 
     def has(self, service: str) -> bool:
         return service in self.services
+
+    def member_may(self, switch: str) -> bool:
+        """A deployment's policy choice (profile `policy:`); off, the upstream default, unless the profile says so."""
+        assert switch in POLICY_SWITCHES, switch
+        return bool((self.profile.get("policy") or {}).get(switch, False))
 
     def token_for(self, request: Request) -> Token:
         """The caller's valid token, or 401."""

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from ._cloud import POLICY_SWITCHES
+
 _RELATIVE = re.compile(r"^now(?:([+-])(\d+)([dwmy]))?$")
 
 
@@ -34,7 +36,19 @@ def load_profile(reference: str | Path, today: dt.date | None = None) -> dict[st
     document = _read(reference, seen=())
     resolved = _resolve_dates(document, today or dt.date.today())
     assert isinstance(resolved, dict)
+    _check_policy(resolved, str(reference))
     return resolved
+
+
+def _check_policy(profile: dict[str, Any], source: str) -> None:
+    policy = profile.get("policy") or {}
+    if not isinstance(policy, dict):
+        raise ProfileError(f"{source}: policy must be a mapping of switches to true/false")
+    for name, value in policy.items():
+        if name not in POLICY_SWITCHES:
+            raise ProfileError(f"{source}: unknown policy switch {name!r}; known: {', '.join(sorted(POLICY_SWITCHES))}")
+        if not isinstance(value, bool):
+            raise ProfileError(f"{source}: policy {name} must be true or false, not {value!r}")
 
 
 def _read(reference: str | Path, seen: tuple[str, ...]) -> dict[str, Any]:

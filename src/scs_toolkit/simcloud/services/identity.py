@@ -796,7 +796,8 @@ async def remove_group_user(request: Request, group_id: str, user_id: str) -> Re
 async def list_roles(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    _allow(token.is_admin or token.is_domain_manager, "list_roles")  # domain managers look roles up by name
+    # domain managers look roles up by name; members only where the deployment's policy lets them
+    _allow(token.is_admin or token.is_domain_manager or cloud.member_may("list_roles"), "list_roles")
     roles = query_filter(cloud.store.all("role"), request, ("name", "domain_id"))
     return respond({"roles": [_role_view(request, r) for r in roles], "links": _links_of(request)})
 
@@ -810,7 +811,11 @@ async def get_role(request: Request, role_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     role = _target(
-        cloud, token, "role", role_id, lambda r: token.is_domain_manager and r["name"] in DOMAIN_MANAGED_ROLES
+        cloud,
+        token,
+        "role",
+        role_id,
+        lambda r: (token.is_domain_manager and r["name"] in DOMAIN_MANAGED_ROLES) or cloud.member_may("list_roles"),
     )
     return respond({"role": _role_view(request, role)})
 
@@ -913,7 +918,8 @@ async def list_assigned_roles(request: Request, targets: str, target_id: str, ac
 async def list_role_assignments(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    _allow(token.is_admin or token.is_domain_manager, "list_role_assignments")
+    everyone = cloud.member_may("list_role_assignments")
+    _allow(token.is_admin or token.is_domain_manager or everyone, "list_role_assignments")
     params = request.query_params
     results = []
     for assignment in cloud.store.all("role_assignment"):
@@ -922,7 +928,7 @@ async def list_role_assignments(request: Request) -> Response:
             if assignment["target_type"] == "domain"
             else cloud.store.get("project", assignment["target_id"])["domain_id"]
         )
-        if not token.can_manage_domain(target_domain):
+        if not (token.can_manage_domain(target_domain) or (everyone and assignment["actor_id"] == token.user_id)):
             continue
         if not _assignment_matches(assignment, params):
             continue

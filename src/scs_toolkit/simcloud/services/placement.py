@@ -36,7 +36,10 @@ async def versions(request: Request) -> Response:
 async def resource_providers(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
-    require(token.is_admin, "Policy does not allow placement:resource_providers:list to be performed.")
+    require(
+        token.is_admin or cloud.member_may("list_resource_providers"),
+        "Policy does not allow placement:resource_providers:list to be performed.",
+    )
     provider_id = "00000000-0000-4000-8000-000000000001"  # fixed: the one simulated hypervisor
     base = f"/resource_providers/{provider_id}"  # Placement's links are relative
     provider = {

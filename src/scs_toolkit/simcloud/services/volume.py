@@ -82,18 +82,20 @@ def _later(cloud: Cloud, record: Record, status: str, next_status: str, seconds:
 # -- volume types -----------------------------------------------------------------------------------
 
 
-def _visible_specs(token: Token, volume_type: Record) -> dict[str, Any]:
+def _visible_specs(cloud: Cloud, token: Token, volume_type: Record) -> dict[str, Any]:
     specs = dict(volume_type["extra_specs"])
-    return specs if token.is_admin else {k: v for k, v in specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
+    if token.is_admin or cloud.member_may("read_type_extra_specs"):
+        return specs
+    return {k: v for k, v in specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
 
 
-def _type_view(token: Token, volume_type: Record) -> Record:
+def _type_view(cloud: Cloud, token: Token, volume_type: Record) -> Record:
     view: Record = {
         "id": volume_type["id"],
         "name": volume_type["name"],
         "is_public": volume_type["is_public"],
         "description": volume_type["description"],
-        "extra_specs": _visible_specs(token, volume_type),
+        "extra_specs": _visible_specs(cloud, token, volume_type),
         "os-volume-type-access:is_public": volume_type["is_public"],
     }
     if token.is_admin:  # volume_extension:access_types_qos_specs_id
@@ -111,7 +113,7 @@ def default_type(cloud: Cloud) -> Record | None:
 async def list_types(request: Request, project_id: str) -> Response:
     cloud, token = _token(request, project_id)
     types = [t for t in cloud.store.all("volume_type") if t["is_public"] or token.is_admin]
-    return _respond(request, {"volume_types": [_type_view(token, t) for t in types]})
+    return _respond(request, {"volume_types": [_type_view(cloud, token, t) for t in types]})
 
 
 @router.get(PREFIX + "/types/default")
@@ -120,20 +122,23 @@ async def get_default_type(request: Request, project_id: str) -> Response:
     volume_type = default_type(cloud)
     if volume_type is None:
         raise ApiError(404, "Default volume type can not be found.")
-    return _respond(request, {"volume_type": _type_view(token, volume_type)})
+    return _respond(request, {"volume_type": _type_view(cloud, token, volume_type)})
 
 
 @router.get(PREFIX + "/types/{type_id}")
 async def get_type(request: Request, project_id: str, type_id: str) -> Response:
     cloud, token = _token(request, project_id)
-    return _respond(request, {"volume_type": _type_view(token, _volume_type(cloud, token, type_id))})
+    return _respond(request, {"volume_type": _type_view(cloud, token, _volume_type(cloud, token, type_id))})
 
 
 @router.get(PREFIX + "/types/{type_id}/encryption")
 async def get_type_encryption(request: Request, project_id: str, type_id: str) -> Response:
     """Admins only (`volume_extension:volume_type_encryption`): the check comes before the lookup."""
     cloud, token = _token(request, project_id)
-    require(token.is_admin, "Policy doesn't allow volume_extension:volume_type_encryption to be performed.")
+    require(
+        token.is_admin or cloud.member_may("read_type_encryption"),
+        "Policy doesn't allow volume_extension:volume_type_encryption to be performed.",
+    )
     volume_type = _volume_type(cloud, token, type_id)
     encryption = volume_type.get("encryption")
     if not encryption:
@@ -163,7 +168,7 @@ def _volume_type(cloud: Cloud, token: Token, ref: str) -> Record:
 @router.get(PREFIX + "/types/{type_id}/extra_specs")
 async def get_type_specs(request: Request, project_id: str, type_id: str) -> Response:
     cloud, token = _token(request, project_id)
-    return _respond(request, {"extra_specs": _visible_specs(token, _volume_type(cloud, token, type_id))})
+    return _respond(request, {"extra_specs": _visible_specs(cloud, token, _volume_type(cloud, token, type_id))})
 
 
 @router.post(PREFIX + "/types")
@@ -177,7 +182,7 @@ async def create_type(request: Request, project_id: str) -> Response:
         raise ApiError(409, f"Volume Type {spec['name']} already exists.")
     public = spec.get("os-volume-type-access:is_public", True)
     record = cloud.store.add("volume_type", new_volume_type(cloud.store, {**spec, "is_public": public}))
-    return _respond(request, {"volume_type": _type_view(token, record)})
+    return _respond(request, {"volume_type": _type_view(cloud, token, record)})
 
 
 def new_volume_type(store: Store, spec: dict[str, Any]) -> Record:
