@@ -3,13 +3,17 @@
 Run: .venv/bin/python benchmarks/monitor.py [--subjects 200] [--days 548] [--uploads 300] [--requests 40]
 Generates SUBJECTS x DAYS daily reports of every scs-compatible-iaas testcase (bulk-loaded into a
 SQLite file, as history), then measures signed HTTP uploads from 8 concurrent clients and the p50/p95
-latency of the overview, details, badge and history requests over HTTP.
+latency of the overview, details, badge and history requests over HTTP. Then the hostile side:
+`/healthz` latency alone and while 8 clients guess passwords (issue 13: 37 ms -> 787 ms before the
+argon2 limiter and the login limits), and how long refusing a YAML alias bomb takes (10.9 s and a
+300 MB row before the expansion bound).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import random
 import statistics
@@ -165,7 +169,52 @@ def main() -> None:
                 print(f"{name:32s} {percentiles(samples)}")
             certificates = len(json.loads(client.get(f"{server.url}/api/certificates").text))
             print(f"certificates issued by the uploads: {certificates}")
+            hostile(server.url, client, key, args.requests)
         database.close()
+
+
+def hostile(url: str, client: httpx.Client, key: ed25519.Ed25519PrivateKey, requests: int) -> None:
+    """/healthz while 8 clients guess passwords (counted: 401 wrong, 429 limited), and a YAML bomb."""
+
+    def healthz() -> float:
+        started = time.perf_counter()
+        client.get(f"{url}/healthz")
+        return time.perf_counter() - started
+
+    print(f"{'/healthz alone':32s} {percentiles([healthz() for _ in range(requests)])}")
+    levels = "abcdefg"  # each level 10 aliases of the one before: 10^7 nodes once expanded
+    lines = ["a: &a [" + ", ".join(["x"] * 10) + "]"]
+    lines += [
+        f"{name}: &{name} [" + ", ".join([f"*{before}"] * 10) + "]" for before, name in itertools.pairwise(levels)
+    ]
+    bomb = "\n".join(lines) + "\n"
+    body = sign(bomb.encode(), key).encode() + b"&" + bomb.encode()
+    started = time.perf_counter()
+    reply = client.post(
+        f"{url}/reports",
+        content=body,
+        headers={"Content-Type": "application/x-signed-yaml"},
+        auth=("bench-ci", "bench-secret"),
+    )
+    print(
+        f"YAML alias bomb ({len(bomb)} bytes, 10^7 nodes expanded): {reply.status_code} in {time.perf_counter() - started:.3f} s"
+    )
+
+    answers: list[int] = []
+
+    def guess(number: int) -> None:
+        with httpx.Client(timeout=60) as guesser:
+            for _ in range(15):
+                user = "bench-ci" if number % 2 else f"nobody-{number}"  # existing and unknown accounts
+                answers.append(guesser.get(f"{url}/api/reports/x?full=true", auth=(user, "guess")).status_code)
+
+    samples = []
+    with ThreadPoolExecutor(8) as pool:
+        guessers = [pool.submit(guess, number) for number in range(8)]
+        while not all(g.done() for g in guessers):
+            samples.append(healthz())
+    print(f"{'/healthz, 8 clients guessing':32s} {percentiles(samples)}")
+    print(f"guesses answered: {answers.count(401)} x 401 (argon2 ran), {answers.count(429)} x 429 (limited first)")
 
 
 if __name__ == "__main__":
