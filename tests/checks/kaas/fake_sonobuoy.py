@@ -78,9 +78,11 @@ class Kube:
         text = response.read().decode()
         return json.loads(text) if text and text.lstrip().startswith("{") else text
 
-    def wait(self, collection: str, name: str, done: Any, timeout: int) -> dict[str, Any] | None:
-        """Watch `collection` for `name` until `done(object or None)`; the object, or None once deleted."""
+    def wait(self, collection: str, name: str, done: Any, timeout: int, since: str = "") -> dict[str, Any] | None:
+        """Watch `collection` for `name` (from revision `since`) until `done(object or None)`; None once deleted."""
         query = {"watch": "true", "fieldSelector": f"metadata.name={name}", "timeoutSeconds": str(timeout)}
+        if since:
+            query["resourceVersion"] = since
         with self.call("GET", collection, query=query, raw=True) as stream:
             for line in stream:
                 event = json.loads(line)
@@ -133,8 +135,10 @@ def delete(kube: Kube, namespace: str, wait: bool) -> int:
         raise
     if wait:
         present = kube.call("GET", "/api/v1/namespaces", query={"fieldSelector": f"metadata.name={namespace}"})
-        if present["items"]:
-            kube.wait("/api/v1/namespaces", namespace, lambda ns: ns is None, 60)
+        if present["items"]:  # watch from the list's revision: a deletion in between is not missed
+            kube.wait(
+                "/api/v1/namespaces", namespace, lambda ns: ns is None, 60, present["metadata"]["resourceVersion"]
+            )
     print(f"namespace {namespace} deleted")
     return 0
 
