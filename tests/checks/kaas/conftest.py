@@ -96,9 +96,8 @@ def fresh_version_data(private_dirs: Path) -> _versions.VersionData:
 
 
 def connection(sim: SimK8s, path: Path, user: str = "admin") -> KubeConnection:
-    sim.kubeconfig(path, user)
-    context = sim.name if user == "admin" else f"{sim.name}-{user}"
-    return connect_kube(KubeSpec(str(path), context))
+    sim.kubeconfig(path, user)  # `user`'s context becomes the current one
+    return connect_kube(KubeSpec(str(path)))
 
 
 @pytest.fixture(scope="module")
