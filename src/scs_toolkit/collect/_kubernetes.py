@@ -117,6 +117,17 @@ def _loader(spec: KubeSpec, context: str | None = None) -> Any:
         )
         if merger.config is None:
             raise ConfigException("no configuration found")
+        # kubectl: the first file that sets current-context wins (the Python client lets the last one win)
+        first = next(
+            (
+                c.get("current-context")
+                for c in merger.config_files.values()
+                if isinstance(c, dict) and c.get("current-context")
+            ),
+            None,
+        )
+        if first:
+            merger.config.value["current-context"] = first
         return kube_config.KubeConfigLoader(  # type: ignore[no-untyped-call]
             config_dict=merger.config, config_base_path=None, active_context=context, config_persister=None
         )

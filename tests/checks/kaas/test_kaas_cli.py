@@ -1,0 +1,155 @@
+"""`scs check` for Kubernetes clusters: kubeconfig and contexts as kubectl takes them, exit codes, formats,
+parallel contexts, log-in failures as one line with a hint, signed upload to the monitor."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from scs_toolkit._serving import BackgroundServer
+from scs_toolkit.cli import app
+from scs_toolkit.monitor.app import create_app
+from scs_toolkit.monitor.db import Database, migrate
+from scs_toolkit.simk8s import SimK8s
+from tests.checks.kaas.conftest import FakeSonobuoy
+from tests.monitor.helpers import keypair
+
+runner = CliRunner()
+KAAS = "1fffebe6-fd4b-44d3-a36c-fc58b4bb0180"
+
+
+def scs(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def kubeconfig(simk8s: SimK8s, private_dirs: Path) -> Path:
+    return simk8s.kubeconfig(private_dirs / "kubeconfig")
+
+
+def test_compliant_cluster_passes_and_never_writes_the_kubeconfig(
+    kubeconfig: Path, fake_sonobuoy: FakeSonobuoy, fresh_version_data: object
+) -> None:
+    before = kubeconfig.read_bytes(), kubeconfig.stat().st_mtime_ns
+    code, out, err = scs("check", "--kubeconfig", str(kubeconfig), "--format", "yaml", "--subject", "sim-1.37")
+    assert code == 0, (out, err)
+    document = yaml.safe_load(out)
+    assert document["spec"]["uuid"] == KAAS and document["subject"] == "sim-1.37"
+    assert document["verdicts"]["v1"]["result"] == "PASS"
+    [invocation] = document["run"]["invocations"].values()
+    assert set(invocation["results"]) == {"cncf-k8s-conformance", "kaas-networking-check", "version-policy-check"}
+    assert document["details"]["node-distribution-check"]["informational"] is True
+    assert document["run"]["assignment"] == {"context": "simk8s-compliant"}
+    assert (kubeconfig.read_bytes(), kubeconfig.stat().st_mtime_ns) == before
+
+
+def test_kubeconfig_from_the_environment_list_and_the_current_context(
+    simk8s: SimK8s,
+    simk8s_factory: object,
+    private_dirs: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_sonobuoy: None,
+    fresh_version_data: object,
+) -> None:
+    outdated = simk8s_factory(profile="outdated")  # type: ignore[operator]
+    first, second = simk8s.kubeconfig(private_dirs / "one"), outdated.kubeconfig(private_dirs / "two")
+    monkeypatch.setenv(
+        "KUBECONFIG", f"{first}{os.pathsep}{second}"
+    )  # kubectl merges: the first file's current context wins
+    code, out, _ = scs("check", "--scope", "scs-compatible-kaas", "--tests", "version-policy", "--format", "json")
+    assert code == 0 and json.loads(out)["run"]["assignment"]["context"] == "simk8s-compliant"
+    code, out, _ = scs(
+        "check",
+        "--context",
+        "simk8s-compliant",
+        "--context",
+        "simk8s-outdated",
+        "--tests",
+        "version",
+        "--format",
+        "json",
+    )
+    documents = json.loads(out)
+    assert code == 1  # the outdated one fails
+    assert {d["subject"]: d["verdicts"]["v1"]["result"] for d in documents} == {
+        "simk8s-compliant": "PASS",
+        "simk8s-outdated": "FAIL",
+    }
+
+
+def test_informational_checks_can_be_selected_alone(kubeconfig: Path) -> None:
+    code, out, _ = scs("check", "--kubeconfig", str(kubeconfig), "--tests", "node-distribution", "--format", "json")
+    document = json.loads(out)
+    assert list(document["details"]) == ["node-distribution-check"]
+    assert document["details"]["node-distribution-check"]["result"] == "PASS"
+    [invocation] = document["run"]["invocations"].values()
+    assert invocation["results"] == {}  # not a testcase the scope automates: not in the official results
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--kubeconfig", "{dir}/missing"), "no kubeconfig found at"),
+        (("--kubeconfig", "{kubeconfig}", "--context", "nope"), "context 'nope' not found"),
+        (("--kubeconfig", "{kubeconfig}", "--os-cloud", "x"), "check one kind per run"),
+        (("--kubeconfig", "{kubeconfig}", "--scope", "scs-compatible-iaas"), "checks OpenStack clouds, not Kubernetes"),
+        (("--kubeconfig", "{kubeconfig}", "--execution-mode", "fast"), "choose parallel, serial or dry"),
+        (("--kubeconfig", "{dir}/garbage"), "cannot read the kubeconfig"),
+    ],
+)
+def test_usage_errors(args: tuple[str, ...], message: str, kubeconfig: Path, private_dirs: Path) -> None:
+    (private_dirs / "garbage").write_text("clusters: [unclosed\n")
+    code, _, err = scs("check", *(a.format(dir=private_dirs, kubeconfig=kubeconfig) for a in args))
+    assert code == 2 and message in err, err
+    assert "hint:" in err or "kind per run" in err or "parallel, serial" in err
+
+
+def test_expired_token_and_unreachable_server_are_one_line_with_a_hint(
+    simk8s_factory: object, private_dirs: Path
+) -> None:
+    sim = simk8s_factory(profile="compliant")  # type: ignore[operator]
+    path = sim.kubeconfig(private_dirs / "kubeconfig")
+    document = yaml.safe_load(path.read_text())
+    document["users"][0]["user"]["token"] = "expired"
+    path.write_text(yaml.safe_dump(document))
+    code, _, err = scs("check", "--kubeconfig", str(path))
+    assert code == 2 and "refused the credentials (401 Unauthorized)" in err and "fresh kubeconfig" in err
+    assert err.count("error:") == 1 and err.count("hint:") == 1 and "Traceback" not in err
+    sim.stop()
+    code, _, err = scs("check", "--kubeconfig", str(path), "--context", document["contexts"][1]["name"])
+    assert code == 2 and "cannot reach the API server" in err and "connection refused" in err
+
+
+def test_kaas_report_signed_and_uploaded_to_the_monitor(
+    kubeconfig: Path, private_dirs: Path, fake_sonobuoy: FakeSonobuoy, fresh_version_data: object
+) -> None:
+    db = f"sqlite:///{private_dirs / 'monitor.db'}"
+    key, _ = keypair(private_dirs, "signing")
+    token = private_dirs / "token"
+    for command in (
+        ("monitor", "account", "add", "sim-1.37", "--display-name", "Simulated KaaS", "--layer", "KaaS"),
+        ("monitor", "account", "add-key", "sim-1.37", f"{key}.pub"),
+        ("monitor", "account", "add-apikey", "sim-1.37", "--token-file", str(token)),
+    ):
+        assert scs(*command, "--db", db)[0] == 0
+    migrate(db)
+    database = Database(db)
+    with BackgroundServer(create_app(database)) as server:
+        report = private_dirs / "report.yaml"
+        code, _, err = scs(
+            "check", "--kubeconfig", str(kubeconfig), "--subject", "sim-1.37", "-o", str(report),
+            "--sign", str(key), "--upload", f"{server.url}/reports", "--token-file", str(token),
+        )  # fmt: skip
+        assert code == 0 and "report uploaded" in err, err
+        status = httpx.get(f"{server.url}/api/subjects/sim-1.37").json()
+    database.close()
+    kaas = status["scopes"][KAAS]
+    assert kaas["summary"] == "PASS" and "v1" in kaas["certified"]
