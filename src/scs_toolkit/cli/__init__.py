@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from . import _help, check, demo, flavor, health, iam, monitor, report, scope, simcloud, simk8s
+from . import _help, check, cluster, demo, flavor, health, iam, monitor, report, scope, simcloud, simk8s
 
 _help.install()
 
@@ -29,6 +29,7 @@ app.add_typer(monitor.app, name="monitor")
 app.add_typer(health.app, name="health")
 app.command("demo")(demo.demo)
 app.add_typer(check.app, name="check")
+app.add_typer(cluster.app, name="cluster")
 
 
 def _print_version(value: bool) -> None:

@@ -163,26 +163,25 @@ def k8s_data(
             raise fail(f"cannot store the data in {_versions.refreshed_path()}: {error.strerror}") from None
     data = _versions.current_data()
     now = utcnow()
-    record = {
+    branches: list[dict[str, Any]] = [
+        {
+            "branch": str(b.branch),
+            "released": b.released.isoformat() if b.released else None,
+            "end_of_life": b.end_of_life.isoformat(),
+            "supported": b.supported(now),
+            "newest_patch": max((r.version for r in data.releases if r.version.branch == b.branch), default=None),
+            "source": b.source,
+        }
+        for b in sorted(data.branches, key=lambda b: b.branch, reverse=True)
+    ]
+    for branch in branches:
+        branch["newest_patch"] = str(branch["newest_patch"]) if branch["newest_patch"] else None
+    record: dict[str, Any] = {
         "origin": data.origin,
         "as_of": data.as_of.isoformat(),
         "age_days": round(data.age(now).total_seconds() / 86400, 1),
         "fresh_for_patch_window": data.age(now).days <= 31,
-        "branches": [
-            {
-                "branch": str(b.branch),
-                "released": b.released.isoformat() if b.released else None,
-                "end_of_life": b.end_of_life.isoformat(),
-                "supported": b.supported(now),
-                "newest_patch": max(
-                    (str(r.version) for r in data.releases if r.version.branch == b.branch),
-                    default=None,
-                    key=lambda v: tuple(int(p) for p in v.split(".")),
-                ),
-                "source": b.source,
-            }
-            for b in sorted(data.branches, key=lambda b: b.branch, reverse=True)
-        ],
+        "branches": branches,
         "critical_cves": [c.id for c in data.cves if c.score >= 8],
     }
 
@@ -195,7 +194,7 @@ def k8s_data(
             "newest patch",
             title=f"Kubernetes version data as of {data.as_of.date()} ({record['age_days']} days old; {escape(data.origin)})",
         )
-        for b in record["branches"]:
+        for b in branches:
             view.add_row(
                 b["branch"],
                 b["released"] or "-",

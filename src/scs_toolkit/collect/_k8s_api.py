@@ -12,9 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ...collect import KubeConnection
-from ...collect._kubernetes import describe, request, send, with_kube_retries
-from ...collect._retry import CANCEL, Cancelled
+from ._kubernetes import KubeConnection, describe, request, send, with_kube_retries
+from ._retry import CANCEL, Cancelled
 
 
 def _api_exception() -> Any:
