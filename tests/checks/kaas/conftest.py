@@ -18,7 +18,6 @@ from scs_toolkit.collect import KubeConnection, KubeSpec, connect_kube
 from scs_toolkit.simk8s import SimK8s
 from tests.conftest import DATA
 
-FAKE = Path(__file__).with_name("fake_sonobuoy.py")
 ARCHIVES = DATA / "kaas" / "sonobuoy"
 
 
@@ -51,12 +50,11 @@ def fake_sonobuoy(private_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> FakeSo
     folder = private_dirs / "bin"
     folder.mkdir()
     binary = folder / "sonobuoy"
-    binary.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE}" "$@"\n')
+    binary.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m scs_toolkit.simk8s.sonobuoy "$@"\n')
     binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     log = private_dirs / "sonobuoy-calls.jsonl"
     monkeypatch.setenv("FAKE_SONOBUOY_LOG", str(log))
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[3]))
     return FakeSonobuoy(log)
 
 

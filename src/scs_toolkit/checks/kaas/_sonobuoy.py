@@ -176,7 +176,11 @@ class E2eRun:
     results_name: str
 
 
-def find_sonobuoy() -> Path | None:
+def find_sonobuoy(configured: str | None = None) -> Path | None:
+    """The binary a run names (setting `sonobuoy`), else `sonobuoy` on PATH, else ~/.local/bin/sonobuoy."""
+    if configured:
+        path = Path(configured).expanduser()
+        return path if path.is_file() and os.access(path, os.X_OK) else None
     found = shutil.which("sonobuoy")
     if found:
         return Path(found)
@@ -203,8 +207,11 @@ def results_folder(prefix: str, testcase: str) -> Path:
 
 
 def run_e2e(probe: Probe, run: E2eRun, mode: str = "parallel") -> Outcome:
-    binary = find_sonobuoy()
+    configured = (probe.settings or {}).get("sonobuoy")
+    binary = find_sonobuoy(configured)
     if binary is None:
+        if configured:
+            return Outcome.aborted(f"the configured sonobuoy {configured} is not an executable file")
         return Outcome.aborted(f"sonobuoy is not installed: {INSTALL_HINT}")
     if mode not in MODES:
         return Outcome.aborted(f"unknown execution mode {mode!r} (one of {', '.join(MODES)})")

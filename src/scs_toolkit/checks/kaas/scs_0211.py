@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...collect import KaasSnapshot, KubeConnection
+from ...collect._k8s_api import create, delete, get, permission_problem, wait_for
 from ...collect._retry import Cancelled
 from .._model import Finding, Outcome, Probe
 from ._common import kaas_testcase
-from ...collect._k8s_api import create, delete, get, permission_problem, wait_for
 
 BIND_TIMEOUT_S = 300.0
 CLEANUP_TIMEOUT_S = 300.0

@@ -1,4 +1,6 @@
-"""A stand-in for the `sonobuoy` binary (which cannot be installed here), for tests only.
+"""A stand-in for the `sonobuoy` binary for simulated clusters (`python -m scs_toolkit.simk8s.sonobuoy`):
+a real Sonobuoy's aggregator and plugin pods cannot run on a simulated cluster, whose pods only pretend.
+The demo and the tests put it where the checks look for `sonobuoy`; against a real cluster use the real one.
 
 It speaks the part of Sonobuoy's CLI the checks use (`delete --wait`, `run --wait`, `retrieve DIR -x`,
 global `--kubeconfig`, `--context`, `--namespace`) and does what Sonobuoy does on the cluster, through
@@ -7,7 +9,7 @@ of the server's version, with E2E_FOCUS/E2E_PARALLEL/E2E_EXTRA_ARGS as Sonobuoy 
 the watch until it ends; `retrieve` writes a result tarball in Sonobuoy's layout (plugins/e2e/
 sonobuoy_results.yaml, results/global/junit_01.xml, meta/) built from the pod's e2e log, and unpacks it.
 
-FAKE_SONOBUOY_RESULTS=DIR makes `retrieve` return a recorded archive tree instead; FAKE_SONOBUOY_LOG=FILE
+Test hooks: FAKE_SONOBUOY_RESULTS=DIR makes `retrieve` return a recorded archive tree instead; FAKE_SONOBUOY_LOG=FILE
 records every invocation (one JSON argv per line); FAKE_SONOBUOY_FAIL=run makes `run` exit 1.
 """
 
@@ -93,7 +95,8 @@ class Kube:
         return None
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     if os.environ.get("FAKE_SONOBUOY_LOG"):
         with open(os.environ["FAKE_SONOBUOY_LOG"], "a", encoding="utf-8") as log:
             log.write(json.dumps(argv) + "\n")
@@ -113,7 +116,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("-x", "--extract", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "version":
-        print("Sonobuoy Version: v0.57.3 (fake for tests)")
+        print("Sonobuoy Version: v0.57.3 (scs-toolkit stand-in for simulated clusters)")
         return 0
     kube = Kube(args.kubeconfig, args.context)
     if args.command == "delete":
@@ -204,7 +207,7 @@ def results_from_log(log: str) -> dict[str, object]:
     passed, failed, skipped = (
         (int(summary.group(1)), int(summary.group(2)), int(summary.group(4))) if summary else (0, 0, 0)
     )
-    cases = [{"name": f"[sig-e2e] spec {i} passes", "status": "passed"} for i in range(passed)]
+    cases: list[dict[str, Any]] = [{"name": f"[sig-e2e] spec {i} passes", "status": "passed"} for i in range(passed)]
     names = failed_names + [f"[sig-e2e] failing spec {i}" for i in range(failed - len(failed_names))]
     cases += [
         {"name": n, "status": "failed", "details": {"failure": "expected success"}}
@@ -291,7 +294,7 @@ def retrieve(kube: Kube, args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     try:
-        sys.exit(main(sys.argv[1:]))
+        sys.exit(main())
     except ApiError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
