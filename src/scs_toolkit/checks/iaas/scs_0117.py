@@ -1,13 +1,10 @@
 """scs-0117 volume backup: back up a fresh 1 GiB volume and restore it (named with the run's prefix, always removed).
 
-Removal is confirmed, not assumed: real Cinder without a backup service answers a backup DELETE with
-404 "Service cinder-backup could not be found" although the backup still exists, so a 404 on delete
-is followed by a GET, and whatever stays is reported with the result.
+Removal is confirmed, not assumed (collect._cleanup.delete_confirmed): whatever stays is reported with the result.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -15,8 +12,8 @@ from typing import Any
 from openstack import exceptions
 
 from ...collect import IaasSnapshot
-from ...collect._cleanup import describe
-from ...collect._retry import transient, wait_for_gone, wait_for_status, with_retries
+from ...collect._cleanup import delete_confirmed, describe
+from ...collect._retry import transient, wait_for_status, with_retries
 from .._model import Finding, Outcome, Probe
 from .._registry import testcase
 
@@ -39,7 +36,8 @@ def remove_owned(storage: Any, prefix: str, backups: bool = True) -> list[str]:
             continue
         for resource in owned:
             try:
-                problems += _settle_and_delete(resource, get, delete, what)
+                problem = delete_confirmed(resource, get, delete, what, SETTLE_TIMEOUT_S)
+                problems += [problem] if problem else []
             except exceptions.SDKException as error:
                 problems.append(f"{what} {resource.name} ({resource.id}): {describe(error)}")
     return problems
@@ -47,39 +45,6 @@ def remove_owned(storage: Any, prefix: str, backups: bool = True) -> list[str]:
 
 def _listed(listing: Callable[[], Any]) -> list[Any]:
     return list(listing())
-
-
-def _current(get: Callable[[str], Any], resource_id: str) -> Any | None:
-    try:
-        return with_retries(lambda: get(resource_id))
-    except exceptions.NotFoundException:
-        return None
-
-
-def _settle_and_delete(resource: Any, get: Callable[[str], Any], delete: Callable[..., Any], what: str) -> list[str]:
-    """Wait out transitional states, delete, and confirm; a list with one problem if it stays."""
-    label = f"{what} {resource.name} ({resource.id})"
-    current = _current(get, resource.id)
-    if current is None:
-        return []
-    if current.status not in ("available", "error"):
-        # clean-up always finishes (not cancellable); error states can be deleted, a stuck one shows below
-        with contextlib.suppress(RuntimeError, TimeoutError):
-            wait_for_status(lambda: get(resource.id), "available", what, SETTLE_TIMEOUT_S, cancellable=False)
-    try:
-        with_retries(lambda: delete(resource.id, ignore_missing=False))
-    except exceptions.NotFoundException as error:
-        still = _current(get, resource.id)
-        if still is not None:  # "not found" was about something else (e.g. the backup service)
-            return [f"{label}, status {still.status}: cannot delete: {error.details or describe(error)}"]
-        return []
-    except exceptions.HttpException as error:
-        return [f"{label}: cannot delete: HTTP {error.status_code}: {error.details or describe(error)}"]
-    try:
-        wait_for_gone(lambda: get(resource.id), what, SETTLE_TIMEOUT_S)
-    except (RuntimeError, TimeoutError) as error:
-        return [f"{label}: {error}"]
-    return []
 
 
 @testcase(

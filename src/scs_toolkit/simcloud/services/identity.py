@@ -143,6 +143,7 @@ async def issue_token(request: Request) -> Response:
             roles=roles,
             audit_id=secrets.token_urlsafe(16),
             application_credential_id=app_cred["id"] if app_cred else None,
+            manager_of_any_domain=(cloud.profile.get("identity") or {}).get("domain_manager_scope") == "any",
         )
     )
     return respond({"token": _token_body(request, cloud, token)}, status=201, headers={"X-Subject-Token": token.id})

@@ -332,6 +332,8 @@ async def server_action(request: Request, server_id: str) -> Response:
     if name == "os-getConsoleOutput":
         if server["OS-EXT-STS:vm_state"] == "building":
             raise _conflict("get_console_output", server)
+        if not (cloud.profile.get("guest") or {}).get("console_log", True):  # a hypervisor that keeps no log
+            raise ApiError(404, "Guest does not have a console available.")
         lines = console_output(cloud, server).splitlines(keepends=True)
         length = (argument or {}).get("length") if isinstance(argument, dict) else None
         if length is not None:

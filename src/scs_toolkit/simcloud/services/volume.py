@@ -343,6 +343,11 @@ def _backup_view(cloud: Cloud, backup: Record) -> Record:
     return project_view(backup)
 
 
+def _backup_service_running(cloud: Cloud) -> bool:
+    """False with profile `volume.backup_service: false`: the API answers, but no cinder-backup runs."""
+    return bool(cloud.profile.get("volume", {}).get("backup_service", True))
+
+
 def _backups_enabled(cloud: Cloud) -> None:
     if not cloud.profile.get("volume", {}).get("backup", True):
         raise ApiError(404, "Service cinder-backup could not be found.")  # what Cinder answers
@@ -404,7 +409,11 @@ async def create_backup(request: Request, project_id: str) -> Response:
         "fail_reason": None,
         "metadata": {},
     }
-    _later(cloud, backup, "creating", "available")
+    if not _backup_service_running(cloud):  # accepted, then the scheduler finds no cinder-backup
+        backup["fail_reason"] = "Service cinder-backup could not be found."
+        _later(cloud, backup, "creating", "error")
+    else:
+        _later(cloud, backup, "creating", "available")
     record = cloud.store.add("backup", backup)
     return _respond(request, {"backup": {"id": record["id"], "name": record["name"], "links": []}}, status=202)
 
@@ -443,6 +452,8 @@ async def delete_backup(request: Request, project_id: str, backup_id: str) -> Re
     settle(cloud, backup)
     if backup["status"] not in ("available", "error"):
         raise ApiError(400, f"Invalid backup: Backup status must be available or error, but is {backup['status']}.")
+    if not _backup_service_running(cloud):  # real Cinder: 404 about the service, and the backup stays
+        raise ApiError(404, "Service cinder-backup could not be found.")
     cloud.store.delete("backup", backup_id)
     return Response(status_code=202)
 
@@ -455,7 +466,7 @@ async def services(request: Request, project_id: str) -> Response:
     cloud, token = _token(request, project_id)
     require(token.is_admin, "Policy doesn't allow volume_extension:services:index to be performed.")
     names = ["cinder-scheduler", "cinder-volume"]
-    if cloud.profile.get("volume", {}).get("backup", True):
+    if cloud.profile.get("volume", {}).get("backup", True) and _backup_service_running(cloud):
         names.append("cinder-backup")
     moment = timestamp()
     rows: list[dict[str, Any]] = [
