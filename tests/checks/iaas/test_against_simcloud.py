@@ -80,3 +80,46 @@ def test_s3_probe_fails_on_a_host_that_does_not_speak_s3(tmp_path: Path) -> None
         conn = openstack.connect(**sim.connect_kwargs())
         result = evaluate(collect_iaas(conn), ["scs-0123-swift-s3"], conn)["scs-0123-swift-s3"]
     assert result.status is Status.FAIL
+
+
+def _in_no_version() -> list[tuple[str, str]]:
+    cases = []
+    for profile in simcloud.bundled_profiles():
+        for failure in simcloud.expected_failures(simcloud.load_profile(profile)):
+            if not failure.judged_by:
+                cases.append((profile, failure.testcase))
+    return cases
+
+
+@pytest.mark.parametrize(("profile", "testcase"), _in_no_version())
+def test_scs_check_reports_the_failures_no_version_judges_when_asked_by_id(
+    profile: str, testcase: str, tmp_path: Path
+) -> None:
+    """`scs check --tests ID` runs a testcase of the scope that no version lists, as the profiles promise."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    assert testcase in standards.load_scope("scs-compatible-iaas").testcases
+    clouds = tmp_path / "clouds.yaml"
+    with (
+        SimCloud(SimCloudOptions(profile=profile, seed=2)) as sim,
+        SimCloud(SimCloudOptions(profile="compliant", seed=2)) as good,
+    ):
+        simcloud.write_clouds_yaml(clouds, sim.clouds_yaml("broken"))
+        simcloud.write_clouds_yaml(clouds, good.clouds_yaml("good"))
+        env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(clouds)}
+        scs = str(Path(sys.executable).parent / "scs")
+        results = {}
+        for cloud in ("broken", "good"):
+            done = subprocess.run(
+                [scs, "check", "-c", cloud, "--tests", f"^{testcase}$", "--format", "json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            results[cloud] = json.loads(done.stdout)["details"][testcase]["result"]
+    assert results == {"broken": "FAIL", "good": "PASS"}
