@@ -201,6 +201,9 @@ def cinder(layout: Layout, ports: Ports) -> str:
                 # the fake backup driver keeps the API and state machine of backups, with no data
                 "backup_driver": "cinder.tests.unit.backup.fake_service.FakeBackupService",
                 "glance_api_servers": f"http://127.0.0.1:{ports.glance}",
+                # a stopped service counts as down after seconds, not a minute (a test stops cinder-backup)
+                "report_interval": 2,
+                "service_down_time": 8,
             },
             "database": {"connection": layout.postgres("cinder")},
             "fake": {

@@ -78,6 +78,9 @@ class _Process:
     name: str
     popen: subprocess.Popen[bytes]
     log: Path
+    argv: list[str]
+    env: dict[str, str] | None
+    user: tuple[int, int] | None
 
 
 def requirements_hash() -> str:
@@ -179,9 +182,15 @@ class OpenStackServices:
         return self.layout.root / "clouds" / "domain-manager.yaml"
 
     def env(self) -> dict[str, str]:
-        """The environment for our CLI's subprocesses: only the test clouds.yaml, never the user's."""
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-        environ["OS_CLIENT_CONFIG_FILE"] = str(self.clouds_yaml)
+        """The environment for our CLI's subprocesses: only the test clouds.yaml, and a home of their own
+        (state, data, config and cache folders), never the user's."""
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "XDG_"))}
+        home = self.layout.root / "home"
+        environ |= {
+            "OS_CLIENT_CONFIG_FILE": str(self.clouds_yaml),
+            "HOME": str(home),
+            **{f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("STATE", "DATA", "CONFIG", "CACHE")},
+        }
         return environ
 
     def connect(self, cloud: str = "admin") -> Any:
@@ -214,14 +223,17 @@ class OpenStackServices:
             self.timings["total"] = time.monotonic() - begun
             self._write_pointer()
             return self
-        except BaseException:
-            self.log(f"bring-up failed; the logs are in {self.layout.logs}")
+        except BaseException as error:
             self._print_log_tails()
-            self.down(keep_logs=True)
+            kept = self.down(keep_logs=True)
+            if isinstance(error, Exception):
+                raise ServiceError(f"bring-up failed: {error}\nevery service's log: {kept}") from error
             raise
 
-    def down(self, keep_logs: bool = False) -> None:
-        """Kill every process group we started (SIGTERM, then SIGKILL) and remove the temporary root."""
+    def down(self, keep_logs: bool = False) -> Path | None:
+        """Kill every process group we started (SIGTERM, then SIGKILL) and remove the temporary root.
+
+        With keep_logs, the logs are copied first to a new temporary folder, which is returned."""
         for process in reversed(self.processes):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.popen.pid, signal.SIGTERM)
@@ -235,14 +247,16 @@ class OpenStackServices:
                 process.popen.wait(timeout=5)
         self.processes.clear()
         _kill_leftovers(self.layout.root)
-        if keep_logs:
+        kept = None
+        if keep_logs and self.layout.logs.exists():
             kept = Path(tempfile.mkdtemp(prefix="scs-openstack-logs-"))
             shutil.copytree(self.layout.logs, kept, dirs_exist_ok=True)
-            self.log(f"logs kept in {kept}")
+            self.log(f"the services' logs are kept in {kept}")
         shutil.rmtree(self.layout.root, ignore_errors=True)
         with contextlib.suppress(FileNotFoundError):
             if json.loads(POINTER.read_text()).get("root") == str(self.layout.root):
                 POINTER.unlink()
+        return kept
 
     # -- processes ---------------------------------------------------------------------------------
 
@@ -272,9 +286,21 @@ class OpenStackServices:
                 group=user[1] if user else None,
                 extra_groups=[] if user else None,
             )
-        process = _Process(name, popen, log)
+        process = _Process(name, popen, log, argv, env, user)
         self.processes.append(process)
         return process
+
+    def stop(self, name: str) -> _Process:
+        """Kill one service (its process group), as if it had crashed; `start_again` brings it back."""
+        process = next(p for p in self.processes if p.name == name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.popen.pid, signal.SIGKILL)
+        process.popen.wait(timeout=30)
+        self.processes.remove(process)
+        return process
+
+    def start_again(self, process: _Process) -> _Process:
+        return self.spawn(process.name, process.argv, process.env, process.user)
 
     def run(self, name: str, argv: list[str], env: dict[str, str] | None = None, user: Any = None) -> None:
         """A one-shot command (db sync, bootstrap); its output goes to the logs, a failure raises with the tail."""
@@ -617,6 +643,11 @@ class OpenStackServices:
 
 def _service_up(services: Iterator[Any], binary: str) -> bool:
     return any(s.binary == binary and s.state == "up" for s in services)
+
+
+def service_state(admin: Any, binary: str) -> str:
+    """`up` or `down`: what Cinder's API says of one of its services (from its heartbeats)."""
+    return str(next(s.state for s in admin.block_storage.services() if s.binary == binary))
 
 
 def _tail(path: Path, lines: int = 25) -> str:

@@ -40,10 +40,13 @@ def openstack_services(request: pytest.FixtureRequest) -> Iterator[OpenStackServ
     try:
         yield services
     finally:
-        services.down(keep_logs=request.session.testsfailed > 0)
+        kept = services.down(keep_logs=request.session.testsfailed > 0)
+        if kept is not None:
+            request.config.stash[_KEPT_LOGS] = kept
 
 
 _TIMINGS = pytest.StashKey[dict[str, float]]()
+_KEPT_LOGS = pytest.StashKey[Path]()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -52,15 +55,25 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(
             "OpenStack bring-up: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items())
         )
+    kept = config.stash.get(_KEPT_LOGS, None)
+    if kept is not None:
+        terminalreporter.write_line(f"a test failed: every OpenStack service's log is kept in {kept}")
 
 
 def run_scs(
     services: OpenStackServices, *args: str, cwd: Path, timeout: float = 900
 ) -> subprocess.CompletedProcess[str]:
-    """`scs ARGS` as a subprocess with only the test clouds.yaml (OS_CLIENT_CONFIG_FILE)."""
-    return subprocess.run(
-        [str(SCS), *args], cwd=cwd, env=services.env(), capture_output=True, text=True, timeout=timeout, check=False
-    )
+    """`scs ARGS` as a subprocess with only the test clouds.yaml (OS_CLIENT_CONFIG_FILE); a hang fails the test."""
+    try:
+        return subprocess.run(
+            [str(SCS), *args], cwd=cwd, env=services.env(), capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as hang:
+        output = "".join(
+            part.decode(errors="replace") if isinstance(part, bytes) else part
+            for part in (hang.stdout or "", hang.stderr or "")
+        )
+        pytest.fail(f"`scs {' '.join(args)}` did not finish within {timeout:.0f} s (killed); its output:\n{output}")
 
 
 def probe_leftovers(services: OpenStackServices, prefixes: tuple[str, ...] = PROBE_PREFIXES) -> list[str]:
