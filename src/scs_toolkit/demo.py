@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from . import standards
 from ._serving import BackgroundServer
 from .checks import Probe
-from .collect import collect_iaas
+from .collect import KubeSpec, collect_iaas, collect_kaas, connect_kube
 from .health import (
     Alerter,
     CloudSchedule,
@@ -42,11 +42,13 @@ from .monitor.accounts import AccountSpec, hash_api_key, sync_accounts
 from .monitor.app import create_app
 from .monitor.db import Database, migrate
 from .reports import report_document, sign, to_yaml, upload
-from .runner import run_scope
+from .runner import RunResult, run_scope
 from .simcloud import SimCloud, SimCloudOptions, write_clouds_yaml
+from .simk8s import SimK8s, SimK8sOptions
 
 MARKER = ".scs-demo"
 IAAS = "scs-compatible-iaas"
+KAAS = "scs-compatible-kaas"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,12 @@ class DemoSubject:
     description: str
     #: What the demo expects the monitor to say about it (None: anything, e.g. a flaky cloud).
     expect_certified: bool | None
+    #: "IaaS": a simulated OpenStack cloud (also health-probed); "KaaS": a simulated Kubernetes cluster.
+    layer: str = "IaaS"
+
+    @property
+    def scope(self) -> str:
+        return KAAS if self.layer == "KaaS" else IAAS
 
 
 SUBJECTS = (
@@ -66,6 +74,22 @@ SUBJECTS = (
     ),
     DemoSubject("demo-flaky", "flaky", "Flaky Cloud", "Injected API errors, rate limits and latency.", None),
 )
+#: KaaS subjects, named by the official convention <offering>-<major.minor>: simulated clusters whose e2e
+#: runs are the simulator's Sonobuoy stand-in (their pods only pretend), judged by the bundled version data.
+CLUSTERS = (
+    DemoSubject(
+        "demo-kaas-1.37",
+        "compliant",
+        "Compliant Cluster",
+        "Kubernetes 1.37, three zones, default storage.",
+        True,
+        "KaaS",
+    ),
+    DemoSubject(
+        "demo-kaas-1.34", "outdated", "Outdated Cluster", "Kubernetes 1.34, past its end of life.", False, "KaaS"
+    ),
+)
+EVERY = SUBJECTS + CLUSTERS
 
 
 class DemoError(RuntimeError):
@@ -126,19 +150,20 @@ class RoundSummary:
 
     def rows(self) -> list[dict[str, Any]]:
         rows = []
-        for subject in SUBJECTS:
+        for subject in EVERY:
             check = self.checks.get(subject.name)
             health = self.health.get(subject.name)
             status = self.monitor.get(subject.name, {})
-            iaas: dict[str, Any] = status.get("scopes", {}).get(standards.load_scope(IAAS).uuid, {})
+            scope: dict[str, Any] = status.get("scopes", {}).get(standards.load_scope(subject.scope).uuid, {})
             rows.append(
                 {
                     "subject": subject.name,
+                    "layer": subject.layer,
                     "profile": subject.profile,
                     "verdicts": check.verdicts if check else {},
                     "uploaded": bool(check and check.uploaded),
-                    "monitor": iaas.get("summary", "–"),
-                    "certified": iaas.get("certified", []),
+                    "monitor": scope.get("summary", "–"),
+                    "certified": scope.get("certified", []),
                     "health": None if health is None else ("ok" if health.ok else "failed"),
                     "health_api_errors": {} if health is None else health.errors_by_service(),
                     "problems": self.problems(subject),
@@ -155,18 +180,23 @@ class RoundSummary:
         elif not check.uploaded:
             found.append("report not uploaded")
         health = self.health.get(subject.name)
-        if health is None:
+        if subject.layer != "IaaS":
+            pass  # the health monitor probes OpenStack clouds only
+        elif health is None:
             found.append("health iteration did not run")
         elif health.leftovers:
             found.append(f"health iteration left resources: {', '.join(health.leftovers)}")
         certified = bool(self.monitor.get(subject.name, {}).get("certified_any"))
-        if subject.expect_certified is not None and certified != subject.expect_certified:
+        expected = subject.expect_certified
+        if subject.layer == "KaaS" and expected and not kaas_data_fresh():
+            expected = None  # with version data older than the policy window no cluster can pass (and none is faked)
+        if expected is not None and certified != expected:
             found.append(f"expected {'certified' if subject.expect_certified else 'not certified'} on the monitor")
         return found
 
     @property
     def ok(self) -> bool:
-        return all(not self.problems(s) for s in SUBJECTS)
+        return all(not self.problems(s) for s in EVERY)
 
 
 class Demo:
@@ -175,6 +205,7 @@ class Demo:
     def __init__(self, data_dir: Path, port: int, health_port: int = 0, say: Callable[[str], None] = print) -> None:
         self.data_dir, self.say = data_dir, say
         self.clouds: dict[str, SimCloud] = {}
+        self.clusters: dict[str, SimK8s] = {}
         self.servers: list[BackgroundServer] = []
         self.stopping = threading.Event()
         self._health_thread: threading.Thread | None = None
@@ -192,6 +223,14 @@ class Demo:
         clouds_yaml.unlink(missing_ok=True)
         for subject in SUBJECTS:
             write_clouds_yaml(clouds_yaml, self.clouds[subject.name].clouds_yaml(subject.name))
+        self.say("starting simulated clusters: " + ", ".join(f"{s.name} ({s.profile})" for s in CLUSTERS))
+        kubeconfig = self.data_dir / "kubeconfig"
+        kubeconfig.unlink(missing_ok=True)
+        for number, subject in enumerate(CLUSTERS):
+            cluster = SimK8s(SimK8sOptions(profile=subject.profile, seed=200 + number, cluster_name=subject.name))
+            self.clusters[subject.name] = cluster.start()
+            cluster.kubeconfig(kubeconfig)  # one context per cluster, as kubectl merges them
+        self.sonobuoy = sonobuoy_stand_in(self.data_dir)
         self.health_store = HealthStore(f"sqlite:///{self.data_dir / 'health.db'}")
         self.health_metrics = HealthMetrics()
         self.alerter = Alerter(self.health_store)  # one, so that a firing alert is announced once
@@ -223,7 +262,7 @@ class Demo:
     def _accounts(self) -> dict[str, str]:
         """Accounts for the subjects with fresh API keys (hashes stored) and the kept signing keys."""
         tokens, specs = {}, []
-        for subject in SUBJECTS:
+        for subject in EVERY:
             key = signing_key(self.data_dir / "keys" / subject.name)
             public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
             key_type, key_data = public.decode().split()[:2]
@@ -238,8 +277,12 @@ class Demo:
                         "display_name": subject.display_name,
                         "description": subject.description,
                         "operator": "scs-toolkit demo",
-                        "layer": "IaaS",
-                        "healthmon_url": f"{self.health_url}/clouds/{subject.name}",
+                        "layer": subject.layer,
+                        **(
+                            {"healthmon_url": f"{self.health_url}/clouds/{subject.name}"}
+                            if subject.layer == "IaaS"
+                            else {}
+                        ),
                     },
                 )
             )
@@ -251,18 +294,36 @@ class Demo:
         extra: dict[str, Any] = {"api_timeout": api_timeout_s, "connect_retries": 0} if api_timeout_s else {}
         return openstack.connect(**self.clouds[subject].connect_kwargs(), **extra)
 
-    def check(self, subject: DemoSubject) -> CheckOutcome:
-        """Run the IaaS scope against the subject, save, sign and upload the report."""
+    def _run_check(self, subject: DemoSubject) -> RunResult:
+        if subject.layer == "KaaS":
+            cluster = connect_kube(KubeSpec(str(self.data_dir / "kubeconfig"), subject.name))
+            try:
+                return run_scope(
+                    standards.load_scope(KAAS),
+                    subject.name,
+                    lambda parts: collect_kaas(cluster, parts),
+                    probe=Probe(cluster, settings={"sonobuoy": str(self.sonobuoy)}),
+                    argv=["scs", "demo"],
+                    assignment={"context": subject.name},
+                )
+            finally:
+                cluster.close()
+        conn = self._connect(subject.name)
         try:
-            conn = self._connect(subject.name)
-            result = run_scope(
+            return run_scope(
                 standards.load_scope(IAAS),
                 subject.name,
                 lambda parts: collect_iaas(conn, parts),
                 probe=Probe(conn),
                 argv=["scs", "demo"],
             )
+        finally:
             conn.close()
+
+    def check(self, subject: DemoSubject) -> CheckOutcome:
+        """Run the subject's scope against it, save, sign and upload the report."""
+        try:
+            result = self._run_check(subject)
             payload = to_yaml(report_document(result)).encode()
             report = self.data_dir / "reports" / f"{subject.name}.yaml"
             report.write_bytes(payload)
@@ -283,10 +344,12 @@ class Demo:
     def round(self) -> RoundSummary:
         """Check and upload every subject in parallel, with one health iteration each alongside."""
         summary = RoundSummary()
-        self.say("checking every subject against SCS-compatible IaaS and probing its API health...")
-        with ThreadPoolExecutor(len(SUBJECTS) + 1) as pool:
+        self.say(
+            "checking every cloud against SCS-compatible IaaS (and probing its API health), every cluster against SCS-compatible KaaS..."
+        )
+        with ThreadPoolExecutor(len(EVERY) + 1) as pool:
             health = pool.submit(self._health_monitor().run, self._schedules(1, 0), self.stopping)
-            checks = list(pool.map(self.check, SUBJECTS))
+            checks = list(pool.map(self.check, EVERY))
             for result in health.result():
                 summary.health[result.cloud] = result
         summary.checks = {c.subject: c for c in checks}
@@ -297,7 +360,7 @@ class Demo:
         """What the monitor says, read over its JSON API like any client would."""
         status = {}
         with httpx.Client(timeout=30) as client:
-            for subject in SUBJECTS:
+            for subject in EVERY:
                 reply = client.get(f"{self.monitor_url}/api/subjects/{subject.name}")
                 if reply.status_code == 200:
                     data = reply.json()
@@ -321,10 +384,33 @@ class Demo:
             server.stop()
         for cloud in self.clouds.values():
             cloud.stop()
+        for cluster in self.clusters.values():
+            cluster.stop()
         if hasattr(self, "database"):
             self.database.close()
         if hasattr(self, "health_store"):
             self.health_store.close()
+
+
+def kaas_data_fresh() -> bool:
+    """Whether the Kubernetes version data is young enough for the version policy to pass anything."""
+    from ._time import utcnow
+    from .checks.kaas import _versions
+    from .checks.kaas.scs_0210 import PATCH_WINDOW
+
+    return _versions.current_data().age(utcnow()) <= PATCH_WINDOW
+
+
+def sonobuoy_stand_in(data_dir: Path) -> Path:
+    """An executable `sonobuoy` in the data directory that runs the simulated clusters' stand-in."""
+    import sys
+
+    folder = data_dir / "bin"
+    folder.mkdir(exist_ok=True)
+    path = folder / "sonobuoy"
+    path.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m scs_toolkit.simk8s.sonobuoy "$@"\n')
+    path.chmod(0o755)
+    return path
 
 
 def summary_json(summary: RoundSummary) -> str:

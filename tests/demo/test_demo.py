@@ -18,10 +18,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from scs_toolkit.demo import SUBJECTS, Demo, prepare_data_dir
+from scs_toolkit.demo import CLUSTERS, EVERY, SUBJECTS, Demo, kaas_data_fresh, prepare_data_dir
 
 SCS = Path(sys.executable).parent / "scs"
 IAAS = "50393e6f-2ae1-4c5c-a62c-3b75f2abef3f"
+KAAS = "1fffebe6-fd4b-44d3-a36c-fc58b4bb0180"
 
 
 def scs(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -55,10 +56,17 @@ def test_one_round_certifies_the_compliant_subject_only(demo: Demo, browser: Bro
         else:
             assert iaas["summary"] in ("PASS", "ABORT")
         assert summary.health[subject.name].leftovers == ()
+    for subject in CLUSTERS:
+        kaas = httpx.get(f"{demo.monitor_url}/api/subjects/{subject.name}").json()["scopes"][KAAS]
+        if subject.profile == "outdated":
+            assert kaas["summary"] == "FAIL" and kaas["certified"] == []
+            assert kaas["versions"]["v1"]["testcases"]["version-policy-check"]["result"] == "FAIL"
+        elif kaas_data_fresh():
+            assert kaas["summary"] == "PASS" and kaas["certified"] == ["v1"]
     page = browser.new_page()
     page.goto(demo.monitor_url + "/")
     rows = page.locator("#overview tbody tr")
-    assert rows.count() == 3
+    assert rows.count() == len(EVERY)
     assert "PASS" in page.locator('tr[data-subject="demo-compliant"]').inner_text()
     assert "FAIL" in page.locator('tr[data-subject="demo-broken"]').inner_text()
     page.locator('tr[data-subject="demo-compliant"] img.health').wait_for()
@@ -72,12 +80,12 @@ def test_once_exits_0_and_history_survives_reruns(tmp_path: Path) -> None:
     first = scs("--once", "--format", "json", data_dir=data)
     assert first.returncode == 0, first.stderr
     result = json.loads(first.stdout)
-    assert result["ok"] and [s["subject"] for s in result["subjects"]] == [s.name for s in SUBJECTS]
+    assert result["ok"] and [s["subject"] for s in result["subjects"]] == [s.name for s in EVERY]
     assert scs("--once", data_dir=data).returncode == 0
     reports = _reports(data)
-    assert reports == {s.name: 2 for s in SUBJECTS}
+    assert reports == {s.name: 2 for s in EVERY}
     assert scs("--once", "--reset", data_dir=data).returncode == 0
-    assert _reports(data) == {s.name: 1 for s in SUBJECTS}
+    assert _reports(data) == {s.name: 1 for s in EVERY}
 
 
 def _reports(data: Path) -> dict[str, int]:
