@@ -12,7 +12,7 @@ import time
 import openstack
 
 from scs_toolkit import standards
-from scs_toolkit.checks import all_checks
+from scs_toolkit.checks import Probe, all_checks
 from scs_toolkit.collect import collect_iaas
 from scs_toolkit.runner import run_scope
 from scs_toolkit.simcloud import Faults, SimCloud, SimCloudOptions
@@ -29,7 +29,7 @@ def main() -> None:
         conn.session.session.hooks["response"].append(lambda *a, **k: calls.__setitem__(0, calls[0] + 1))
         started = time.monotonic()
         result = run_scope(
-            scope, "simcloud", lambda parts: collect_iaas(conn, parts), conn=conn, api_calls=lambda: calls[0]
+            scope, "simcloud", lambda parts: collect_iaas(conn, parts), probe=Probe(conn), api_calls=lambda: calls[0]
         )
         wall = time.monotonic() - started
     checks = all_checks()
