@@ -72,6 +72,9 @@ def check(
     execution_mode: str = typer.Option(
         "parallel", "--execution-mode", help="KaaS: how Sonobuoy runs the e2e tests: parallel, serial or dry."
     ),
+    sonobuoy: Optional[Path] = typer.Option(
+        None, "--sonobuoy", metavar="FILE", help="KaaS: the sonobuoy binary (default: sonobuoy on PATH, ~/.local/bin)."
+    ),
     scope_ref: Optional[str] = typer.Option(
         None,
         "--scope",
@@ -150,6 +153,7 @@ def check(
     from ..runner import informing
 
     total = len(ids) + len([tc for tc in informing(scope, tests, section_list) if tc not in ids])
+    settings = {"execution_mode": execution_mode, **({"sonobuoy": str(sonobuoy.expanduser())} if sonobuoy else {})}
     specs: list[CloudSpec] | list[KubeSpec] = (
         kube_specs(kubeconfig, contexts) if layer == "kaas" else cloud_specs(clouds, insecure, cacert)
     )
@@ -199,7 +203,7 @@ def check(
                     argv=sys.argv,
                     progress=tick,
                     api_calls=lambda: cluster.requests[0],
-                    probe=Probe(cluster, new_prefix(run_uuid[:6]), probe_timeout, {"execution_mode": execution_mode}),
+                    probe=Probe(cluster, new_prefix(run_uuid[:6]), probe_timeout, settings),
                     run_uuid=run_uuid,
                     assignment={"context": cluster.context},
                 )
@@ -312,8 +316,7 @@ def _report(outcomes: list[tuple[str, RunResult | _Failed]], output_format: Chec
             _print_table(result)
         if result.leftovers:
             hint = (
-                f"kubectl --context {escape(label)} get namespaces -o name | grep {result.resource_prefix} "
-                "| xargs kubectl --context " + escape(label) + " delete"
+                f"scs check cleanup --context {escape(label)} --prefix {result.resource_prefix}"
                 if "context" in result.assignment
                 else f"scs check cleanup --os-cloud {escape(label)} --prefix {result.resource_prefix}"
             )
@@ -458,6 +461,12 @@ def cleanup(
     cloud: Optional[str] = CLOUD,
     insecure: bool = INSECURE,
     cacert: Optional[str] = CACERT,
+    kubeconfig: Optional[str] = typer.Option(
+        None, "--kubeconfig", metavar="FILE[:FILE]", help="KaaS: the cluster's kubeconfig (default: KUBECONFIG)."
+    ),
+    context: Optional[str] = typer.Option(
+        None, "--context", metavar="NAME", help="KaaS: the context (default: current)."
+    ),
     prefix: str = typer.Option(
         "scs-test-", "--prefix", help="Only resources whose name starts with this (must start with scs-test-)."
     ),
@@ -476,10 +485,15 @@ def cleanup(
 
     if not prefix.startswith(PROBE_PREFIX):
         raise fail(f"--prefix must start with {PROBE_PREFIX!r}", "only the checks' own resources may be removed")
-    [spec] = cloud_specs([cloud] if cloud else None, insecure, cacert)
-    conn = connect_or_fail(spec)
-    report = remove_by_prefix(conn, prefix, dry_run=dry_run)
-    rows = [{"kind": item.kind, "name": item.name, "id": item.id, "problem": item.problem} for item in report]
+    if kubeconfig or context:
+        if cloud:
+            raise fail("--os-cloud names a cloud, --kubeconfig/--context a cluster: clean up one at a time")
+        rows = _kube_cleanup(kubeconfig, context, prefix, dry_run)
+    else:
+        [spec] = cloud_specs([cloud] if cloud else None, insecure, cacert)
+        conn = connect_or_fail(spec)
+        report = remove_by_prefix(conn, prefix, dry_run=dry_run)
+        rows = [{"kind": item.kind, "name": item.name, "id": item.id, "problem": item.problem} for item in report]
 
     def table() -> Table | str:
         if not rows:
@@ -492,4 +506,21 @@ def cleanup(
         return view
 
     emit(rows, output, table)
-    raise typer.Exit(1 if any(item.problem for item in report) else 0)
+    raise typer.Exit(1 if any(row["problem"] for row in rows) else 0)
+
+
+def _kube_cleanup(kubeconfig: str | None, context: str | None, prefix: str, dry_run: bool) -> list[dict[str, Any]]:
+    """Namespaces (and the volumes their claims kept) named with `prefix` on the cluster."""
+    from ..collect import CloudError, connect_kube
+    from ..collect._k8s_api import remove_by_prefix as remove_namespaces
+
+    [spec] = kube_specs(kubeconfig, [context] if context else [])
+    try:
+        conn = connect_kube(spec)
+    except CloudError as error:
+        raise fail(error.message, error.hint) from None
+    try:
+        found = remove_namespaces(conn, prefix, dry_run=dry_run)
+    finally:
+        conn.close()
+    return [{"kind": kind, "name": name, "id": name, "problem": problem} for kind, name, problem in found]

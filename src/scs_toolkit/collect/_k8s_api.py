@@ -153,3 +153,37 @@ def permission_problem(error: BaseException, doing: str) -> str | None:
     if status in (401, 403):
         return f"the account may not {doing}: {describe(error)}"
     return None
+
+
+def remove_by_prefix(
+    conn: KubeConnection, prefix: str, dry_run: bool = False, timeout_s: float = 300.0
+) -> list[tuple[str, str, str | None]]:
+    """Delete the namespaces named `prefix...` (probes' and Sonobuoy runs') and the volumes their claims kept.
+
+    Returns (kind, name, problem or None) per object found; nothing else is touched.
+    """
+    found: list[tuple[str, str, str | None]] = []
+    namespaces = [
+        n["metadata"]["name"]
+        for n in (get(conn, "/api/v1/namespaces") or {}).get("items") or []
+        if n["metadata"]["name"].startswith(prefix)
+    ]
+    volumes = [
+        v["metadata"]["name"]
+        for v in (get(conn, "/api/v1/persistentvolumes") or {}).get("items") or []
+        if str(((v.get("spec") or {}).get("claimRef") or {}).get("namespace", "")).startswith(prefix)
+    ]
+    targets = [("namespace", "/api/v1/namespaces", n) for n in namespaces] + [
+        ("persistentvolume", "/api/v1/persistentvolumes", v) for v in volumes
+    ]
+    for kind, collection, name in targets:
+        if dry_run:
+            found.append((kind, name, None))
+            continue
+        try:
+            delete(conn, f"{collection}/{name}")
+            wait_for(conn, collection, name, lambda o: o is None, timeout_s, f"{kind} {name}", cancellable=False)
+            found.append((kind, name, None))
+        except Exception as error:
+            found.append((kind, name, f"{type(error).__name__}: {describe(error) if api_status(error) else error}"))
+    return found

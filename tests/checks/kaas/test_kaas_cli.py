@@ -153,3 +153,78 @@ def test_kaas_report_signed_and_uploaded_to_the_monitor(
     database.close()
     kaas = status["scopes"][KAAS]
     assert kaas["summary"] == "PASS" and "v1" in kaas["certified"]
+
+
+def test_cleanup_removes_only_the_prefixed_namespaces(simk8s_factory: object, private_dirs: Path) -> None:
+    sim = simk8s_factory(profile="compliant")  # type: ignore[operator]
+    path = sim.kubeconfig(private_dirs / "kubeconfig")
+    for name in ("scs-test-abc123-storage", "scs-test-abc123-sono-results-e2e", "scs-test-other1-storage", "team-a"):
+        sim.cluster.system_create("/namespaces", {"metadata": {"name": name}})
+    code, out, _ = scs(
+        "check", "cleanup", "--kubeconfig", str(path), "--prefix", "scs-test-abc123-", "--dry-run", "--format", "json"
+    )
+    assert code == 0 and sorted(r["name"] for r in json.loads(out)) == [
+        "scs-test-abc123-sono-results-e2e",
+        "scs-test-abc123-storage",
+    ]
+    code, out, _ = scs(
+        "check", "cleanup", "--kubeconfig", str(path), "--prefix", "scs-test-abc123-", "--format", "json"
+    )
+    assert code == 0 and all(r["problem"] is None for r in json.loads(out))
+    left = {n["metadata"]["name"] for n in sim.cluster.store.list("/namespaces")}
+    assert {"scs-test-other1-storage", "team-a"} <= left and not {n for n in left if n.startswith("scs-test-abc123-")}
+    code, _, err = scs("check", "cleanup", "--kubeconfig", str(path), "--prefix", "team-")
+    assert code == 2 and "must start with 'scs-test-'" in err
+
+
+def test_ctrl_c_stops_a_running_e2e_suite_and_removes_it(
+    simk8s_factory: object, private_dirs: Path, fake_sonobuoy: FakeSonobuoy
+) -> None:
+    from scs_toolkit.checks import Probe, Status, evaluate
+    from scs_toolkit.collect import KubeSpec, collect_kaas, connect_kube
+    from scs_toolkit.collect._retry import CANCEL
+
+    profile = private_dirs / "slow-e2e.yaml"
+    profile.write_text(
+        "extends: compliant\ndescription: e2e runs that take long\npods:\n  behaviours:\n"
+        "    - {image: 'registry.k8s.io/conformance:*', phase: Succeeded, after_s: 60, log: 'SUCCESS! -- 1 Passed | 0 Failed | 0 Pending | 0 Skipped'}\n"
+    )
+    sim = simk8s_factory(profile=str(profile))  # type: ignore[operator]
+
+    def interrupt_when_the_suite_starts(event: str, rtype: object, obj: dict[str, object]) -> None:
+        labels = (obj.get("metadata") or {}).get("labels") or {}  # type: ignore[union-attr]
+        if (
+            event == "MODIFIED"
+            and labels.get("sonobuoy-plugin") == "e2e"
+            and (obj.get("status") or {}).get("phase") == "Running"
+        ):  # type: ignore[union-attr]
+            CANCEL.set()  # what Ctrl-C does in `scs check`
+
+    sim.cluster.listeners.append(interrupt_when_the_suite_starts)
+    conn = connect_kube(KubeSpec(str(sim.kubeconfig(private_dirs / "kubeconfig"))))
+    try:
+        outcome = evaluate(collect_kaas(conn, set()), ["cncf-k8s-conformance"], Probe(conn))["cncf-k8s-conformance"]
+    finally:
+        CANCEL.clear()
+        conn.close()
+    assert outcome.status is Status.ABORT and "interrupted" in outcome.reason
+    assert fake_sonobuoy.calls()[-1][:2] == ["delete", "--wait"]
+    assert not [n for n in sim.cluster.store.list("/namespaces") if n["metadata"]["name"].startswith("scs-test-")]
+
+
+def test_a_named_sonobuoy_binary_is_used_and_a_wrong_one_aborts(
+    kubeconfig: Path, private_dirs: Path, fresh_version_data: object
+) -> None:
+    code, out, _ = scs(
+        "check",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--tests",
+        "cncf",
+        "--sonobuoy",
+        str(private_dirs / "nope"),
+        "--format",
+        "json",
+    )
+    detail = json.loads(out)["details"]["cncf-k8s-conformance"]
+    assert code == 2 and detail["result"] == "ABORT" and "is not an executable file" in detail["reason"]
