@@ -12,7 +12,8 @@ Why each part:
   an HMAC under a per-process key), valid only while that hash is still one of the account's keys.
 
 The verification cache and the failure counts live in the process: with several replicas each
-counts on its own (documented in docs/monitor-production.md).
+counts on its own (documented in docs/monitor-production.md). Guesses already past the check when
+the limit is reached still finish, so a limit can be overshot by the requests in flight.
 """
 
 from __future__ import annotations
