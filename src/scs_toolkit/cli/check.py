@@ -441,15 +441,18 @@ def _junit(documents: list[dict[str, Any]]) -> str:
             "testsuite",
             name=f"{document['spec']['name']}: {document['subject']}",
             tests=str(len(details)),
-            failures=str(sum(d["result"] == "FAIL" for d in details.values())),
-            errors=str(sum(d["result"] == "ABORT" for d in details.values())),
+            failures=str(sum(d["result"] == "FAIL" and not d.get("informational") for d in details.values())),
+            errors=str(sum(d["result"] == "ABORT" and not d.get("informational") for d in details.values())),
             timestamp=dt.datetime.now(dt.UTC).isoformat(),
         )
         for testcase, detail in details.items():
             case = ElementTree.SubElement(
                 suite, "testcase", name=testcase, classname=document["subject"], time=str(detail["duration_s"])
             )
-            if detail["result"] == "FAIL":
+            if detail.get("informational"):  # reported beside the scope, never judged: no failure for CI to act on
+                case.set("classname", f"{document['subject']}.informational")
+                ElementTree.SubElement(case, "system-out").text = f"{detail['result']}: {detail['reason']}"
+            elif detail["result"] == "FAIL":
                 ElementTree.SubElement(case, "failure", message=detail["reason"]).text = detail.get("remediation", "")
             elif detail["result"] in ("ABORT", "MISSING"):
                 ElementTree.SubElement(case, "error", message=detail["reason"])

@@ -512,11 +512,11 @@ def _apiserver_pods(connection: KubeConnection) -> tuple[ControlPlanePod, ...]:
 
 
 def _kubelet_configs(connection: KubeConnection) -> MappingProxyType[str, Any]:
-    configs: dict[str, Any] = {}
-    for node in _items(connection, "/api/v1/nodes"):
-        name = node["metadata"]["name"]
-        data = with_kube_retries(
-            lambda name=name: request(connection, "GET", f"/api/v1/nodes/{name}/proxy/configz")  # type: ignore[misc]
-        )
-        configs[name] = MappingProxyType(dict((data or {}).get("kubeletconfig") or {}))
-    return MappingProxyType(configs)
+    names = [node["metadata"]["name"] for node in _items(connection, "/api/v1/nodes")]
+
+    def configz(name: str) -> MappingProxyType[str, Any]:
+        data = with_kube_retries(lambda: request(connection, "GET", f"/api/v1/nodes/{name}/proxy/configz"))
+        return MappingProxyType(dict((data or {}).get("kubeletconfig") or {}))
+
+    with ThreadPoolExecutor(max_workers=min(8, max(1, len(names)))) as pool:  # one request per node
+        return MappingProxyType(dict(zip(names, pool.map(configz, names), strict=True)))

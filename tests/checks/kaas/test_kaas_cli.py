@@ -228,3 +228,25 @@ def test_a_named_sonobuoy_binary_is_used_and_a_wrong_one_aborts(
     )
     detail = json.loads(out)["details"]["cncf-k8s-conformance"]
     assert code == 2 and detail["result"] == "ABORT" and "is not an executable file" in detail["reason"]
+
+
+def test_junit_judges_the_scope_and_only_reports_informational_checks(
+    kubeconfig: Path, no_sonobuoy: None, simk8s: SimK8s
+) -> None:
+    from xml.etree import ElementTree
+
+    code, out, _ = scs(
+        "check",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--tests",
+        "version|node-distribution|scs-0217-api-endpoint",
+        "--format",
+        "junit",
+    )
+    [suite] = ElementTree.fromstring(out)
+    cases = {c.get("name"): c for c in suite}
+    assert set(cases) == {"version-policy-check", "node-distribution-check", "scs-0217-api-endpoint-tls"}
+    assert cases["node-distribution-check"].get("classname", "").endswith(".informational")
+    assert cases["node-distribution-check"].find("failure") is None
+    assert code in (0, 2) and suite.get("failures") == "0"
