@@ -187,7 +187,13 @@ def hostile(url: str, client: httpx.Client, key: ed25519.Ed25519PrivateKey, requ
     lines += [
         f"{name}: &{name} [" + ", ".join([f"*{before}"] * 10) + "]" for before, name in itertools.pairwise(levels)
     ]
-    bomb = "\n".join(lines) + "\n"
+    document = {
+        "spec": {"uuid": SCOPE.uuid},
+        "checked_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" "),
+        "subject": "cloud-000",
+        "run": {"uuid": str(uuid.uuid4()), "invocations": {"i": {"results": {TESTCASES[0]: 1}}}},
+    }
+    bomb = yaml.safe_dump(document, explicit_start=True) + "bomb:\n" + "".join(f"  {line}\n" for line in lines)
     body = sign(bomb.encode(), key).encode() + b"&" + bomb.encode()
     started = time.perf_counter()
     reply = client.post(
@@ -197,7 +203,8 @@ def hostile(url: str, client: httpx.Client, key: ed25519.Ed25519PrivateKey, requ
         auth=("bench-ci", "bench-secret"),
     )
     print(
-        f"YAML alias bomb ({len(bomb)} bytes, 10^7 nodes expanded): {reply.status_code} in {time.perf_counter() - started:.3f} s"
+        f"report with a YAML alias bomb ({len(bomb)} bytes, 10^7 nodes expanded): {reply.status_code} "
+        f"in {time.perf_counter() - started:.3f} s"
     )
 
     answers: list[int] = []
