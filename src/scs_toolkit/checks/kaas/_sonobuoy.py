@@ -224,6 +224,7 @@ def run_e2e(probe: Probe, run: E2eRun, mode: str = "parallel") -> Outcome:
         common = ["--kubeconfig", conn.kubeconfig, *common]
     timeout_s = probe.timeout_s or DEFAULT_TIMEOUT_S
     target = results_folder(probe.prefix, run.testcase)
+    shutil.rmtree(target, ignore_errors=True)
     with _lock(conn):
         if CANCEL.is_set():
             return Outcome.aborted("interrupted before sonobuoy started")
@@ -252,6 +253,8 @@ def _run_once(
     if probe.timeout_s:
         args += ["--timeout", str(int(probe.timeout_s))]
     code, output = _call(base + args, env, timeout_s + 1800, cancellable=True)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "sonobuoy-run.log").write_text(output, encoding="utf-8")  # what sonobuoy said, for the user
     if code is None:
         return Outcome.aborted(f"{what}: interrupted; the run was stopped and removed")
     if code != 0:
