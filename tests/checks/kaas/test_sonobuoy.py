@@ -169,3 +169,25 @@ def test_end_to_end_on_the_cluster_networking_fails_without_enforcement(
     assert conformance.status is Status.PASS, conformance.reason  # type: ignore[attr-defined]
     namespaces = sim.cluster.store.list("/namespaces")
     assert not [n for n in namespaces if n["metadata"]["name"].startswith("scs-test-")]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "cannot read the results"), ("items: [\n", "not valid YAML"), ("- a\n- b\n", "expected a mapping")],
+)
+def test_missing_or_malformed_results_abort(
+    content: str | None,
+    message: str,
+    kube: KubeConnection,
+    fake_sonobuoy: FakeSonobuoy,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    archive = tmp_path / "archive"
+    (archive / "plugins" / "e2e").mkdir(parents=True)
+    if content is not None:
+        (archive / "plugins" / "e2e" / "sonobuoy_results.yaml").write_text(content)
+    monkeypatch.setenv("FAKE_SONOBUOY_RESULTS", str(archive))
+    for testcase in ("cncf-k8s-conformance", "kaas-networking-check"):
+        outcome = run(kube, testcase)
+        assert outcome.status is Status.ABORT and message in outcome.reason  # type: ignore[attr-defined]
