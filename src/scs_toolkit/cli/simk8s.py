@@ -110,6 +110,7 @@ def profiles(output: OutputFormat = FORMAT_OPTION) -> None:
                 "description": " ".join(str(loaded.get("description", "")).split()),
                 "version": loaded["version"]["gitVersion"],
                 "expected_failures": sorted(loaded.get("expected_failures") or {}),
+                "expected_aborts": sorted(loaded.get("expected_aborts") or {}),
             }
         )
 

@@ -31,7 +31,8 @@ def test_profile_fails_exactly_its_documented_testcases(
 ) -> None:
     loaded = simk8s.load_profile(profile)
     documented = set(loaded.get("expected_failures") or {})
-    assert documented <= kaas_checks(), "a profile documents a testcase nobody implements"
+    undecidable = set(loaded.get("expected_aborts") or {})
+    assert documented | undecidable <= kaas_checks(), "a profile documents a testcase nobody implements"
     with SimK8s(SimK8sOptions(profile=profile, seed=2)) as sim:
         conn = connection(sim, tmp_path / "kubeconfig")
         snapshot = collect_kaas(conn)
@@ -47,11 +48,11 @@ def test_profile_fails_exactly_its_documented_testcases(
     assert leftovers == []  # probes and Sonobuoy runs clean up
     failed = {tc for tc, outcome in results.items() if outcome.status is Status.FAIL}
     assert failed == documented, {tc: results[tc].reason for tc in failed ^ documented}
-    # informational checks that the API cannot decide (a hosted control plane) may ABORT; faults may make anything ABORT
+    # what the API cannot show (a hosted control plane) must ABORT, never pass vacuously; faults may make anything ABORT
+    assert {tc: results[tc].status for tc in undecidable} == dict.fromkeys(undecidable, Status.ABORT)
     tolerated = {Status.PASS, Status.ABORT} if loaded.get("faults") else {Status.PASS}
-    others = {
-        tc: (o.status, o.reason) for tc, o in results.items() if tc not in documented and o.status not in tolerated
-    }
+    judged = documented | undecidable
+    others = {tc: (o.status, o.reason) for tc, o in results.items() if tc not in judged and o.status not in tolerated}
     assert others == {}
 
 
