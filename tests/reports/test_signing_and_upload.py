@@ -100,6 +100,7 @@ class Monitor(http.server.BaseHTTPRequestHandler):
     """A stand-in for the compliance monitor (issue 5) that records what it receives."""
 
     replies: ClassVar[list[int]] = []
+    retry_after: ClassVar[list[str]] = []  # a Retry-After header for each of the first replies
     received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
     def do_POST(self) -> None:
@@ -107,6 +108,8 @@ class Monitor(http.server.BaseHTTPRequestHandler):
         Monitor.received.append((dict(self.headers), body))
         status = Monitor.replies.pop(0) if Monitor.replies else 201
         self.send_response(status)
+        if Monitor.retry_after:
+            self.send_header("Retry-After", Monitor.retry_after.pop(0))
         self.end_headers()
         self.wfile.write(b"ok" if status < 300 else b"nope")
 
@@ -116,7 +119,7 @@ class Monitor(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def monitor() -> Iterator[str]:
-    Monitor.replies, Monitor.received = [], []
+    Monitor.replies, Monitor.received, Monitor.retry_after = [], [], []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Monitor)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -175,3 +178,15 @@ def test_report_commands(tmp_path: Path, keys: tuple[Path, Path], monitor: str) 
     assert refused.exit_code == 2 and "HTTP 401" in refused.stderr
     bad = runner.invoke(app, ["report", "sign", str(report), "--key", str(report)])
     assert bad.exit_code == 2 and "not an OpenSSH private key" in bad.stderr
+
+
+def test_upload_honours_a_short_retry_after_and_gives_up_on_a_long_one(monitor: str, keys: tuple[Path, Path]) -> None:
+    signature = sign(MESSAGE, load_private_key(keys[0].read_bytes()))
+    slept: list[float] = []
+    Monitor.replies, Monitor.retry_after = [429], ["7"]
+    assert upload(monitor, signature, MESSAGE, "a:b", sleep=slept.append).status_code == 201
+    assert slept == [7.0]  # not the first backoff step (1 s): the monitor said when
+    Monitor.replies, Monitor.retry_after = [429], ["300"]
+    with pytest.raises(UploadError, match="asks to wait 300 s.*scs report upload"):
+        upload(monitor, signature, MESSAGE, "a:b", sleep=slept.append)
+    assert slept == [7.0]  # it did not sit out five minutes

@@ -54,7 +54,8 @@ def emit(data: Any, output: OutputFormat, table: Callable[[], Table | str]) -> N
 
 def fail(message: str, hint: str | None = None, code: int = 2) -> typer.Exit:
     """Print an error (and what to do about it) to stderr; returns the Exit to raise."""
-    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    # soft_wrap: never break a message inside a path or a command the user may copy
+    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     if hint:
-        stderr.print(f"[dim]hint:[/] {escape(hint)}", highlight=False)
+        stderr.print(f"[dim]hint:[/] {escape(hint)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)

@@ -305,9 +305,9 @@ def _report(outcomes: list[tuple[str, RunResult | _Failed]], output_format: Chec
     documents, exit_code = [], 0
     for label, result in outcomes:
         if isinstance(result, _Failed):
-            stderr.print(f"[bold red]error:[/] {escape(result.message)}", highlight=False)
+            stderr.print(f"[bold red]error:[/] {escape(result.message)}", highlight=False, soft_wrap=True)
             if result.hint:
-                stderr.print(f"[dim]hint:[/] {escape(result.hint)}", highlight=False)
+                stderr.print(f"[dim]hint:[/] {escape(result.hint)}", highlight=False, soft_wrap=True)
             exit_code = max(exit_code, 2)
             continue
         documents.append(report_document(result))
