@@ -187,6 +187,6 @@ def test_upload_honours_a_short_retry_after_and_gives_up_on_a_long_one(monitor: 
     assert upload(monitor, signature, MESSAGE, "a:b", sleep=slept.append).status_code == 201
     assert slept == [7.0]  # not the first backoff step (1 s): the monitor said when
     Monitor.replies, Monitor.retry_after = [429], ["300"]
-    with pytest.raises(UploadError, match="asks to wait 300 s.*scs report upload"):
+    with pytest.raises(UploadError, match=r"asks to wait 300 s.*scs report upload"):
         upload(monitor, signature, MESSAGE, "a:b", sleep=slept.append)
     assert slept == [7.0]  # it did not sit out five minutes
