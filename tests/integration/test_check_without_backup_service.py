@@ -36,7 +36,7 @@ def _check_backups(services: OpenStackServices, folder: Path) -> Any:
         "--format",
         "json",
         cwd=folder,
-        timeout=300,  # a volume, a backup, a restore and their clean-up, each bounded by the probe timeout
+        timeout=240,  # a volume, a backup and their clean-up: each wait is bounded by the probe timeout (60 s)
     )
 
 
