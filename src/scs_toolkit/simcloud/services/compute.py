@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -132,20 +133,65 @@ async def get_extra_spec(request: Request, flavor_id: str, key: str) -> Response
     return respond({key: specs[key]})
 
 
+#: What Nova's flavor-create schema accepts (additionalProperties: false): extra specs are a separate call.
+_FLAVOR_CREATE_FIELDS = (
+    "name",
+    "id",
+    "ram",
+    "vcpus",
+    "disk",
+    "OS-FLV-EXT-DATA:ephemeral",
+    "swap",
+    "rxtx_factor",
+    "os-flavor-access:is_public",
+)
+#: Nova's pattern for a flavor id given by the client, and for extra spec keys.
+_FLAVOR_ID = re.compile(r"^(?! )[a-zA-Z0-9. _-]+(?<! )$")
+_SPEC_KEY = re.compile(r"^[a-zA-Z0-9-_:. /]{1,255}$")
+
+
+def _invalid(field: str, value: Any, reason: str) -> ApiError:
+    return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+
+
+def _validate_flavor(request: Request, spec: dict[str, Any]) -> None:
+    """Nova's flavor-create schema: required fields, no others (description from 2.55), sane values."""
+    for key in ("name", "ram", "vcpus", "disk"):
+        if key not in spec:
+            raise _invalid("flavor", spec, f"'{key}' is a required property")
+    allowed = (*_FLAVOR_CREATE_FIELDS, "description") if at_least(request, COMPUTE, "2.55") else _FLAVOR_CREATE_FIELDS
+    unexpected = [key for key in spec if key not in allowed]
+    if unexpected:
+        listed = ", ".join(repr(key) for key in unexpected)
+        verb = "was" if len(unexpected) == 1 else "were"
+        raise _invalid("flavor", spec, f"Additional properties are not allowed ({listed} {verb} unexpected)")
+    name = spec["name"]
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or len(name) > 255:
+        raise _invalid("name", name, f"{name!r} is not a valid name")
+    for key, minimum in (("ram", 1), ("vcpus", 1), ("disk", 0)):
+        value = spec[key]
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, str) and value.strip().isdigit():
+            number = int(value)
+        if number is None or number < minimum:
+            raise _invalid(key, value, f"{value!r} is less than the minimum of {minimum}")
+    flavor_id = spec.get("id")
+    if flavor_id is not None and (not isinstance(flavor_id, str) or not _FLAVOR_ID.match(flavor_id)):
+        raise _invalid("id", flavor_id, f"{flavor_id!r} does not match '{_FLAVOR_ID.pattern}'")
+
+
 @router.post(PREFIX + "/flavors")
 async def create_flavor(request: Request) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     require(token.is_admin, "Policy doesn't allow os_compute_api:os-flavor-manage:create to be performed.")
     spec = await json_body(request, "flavor")
-    for key in ("name", "ram", "vcpus", "disk"):
-        if key not in spec:
-            raise ApiError(
-                400, f"Invalid input for field/attribute flavor. Value: {spec}. '{key}' is a required property"
-            )
+    _validate_flavor(request, spec)
     if cloud.store.find("flavor", name=spec["name"]):
         raise ApiError(409, f"Flavor with name {spec['name']} already exists.")
-    flavor = cloud.store.add("flavor", new_flavor(spec))
+    if spec.get("id") is not None and cloud.store.find("flavor", id=spec["id"]):
+        raise ApiError(409, f"Flavor with ID {spec['id']} already exists.")
+    flavor = cloud.store.add("flavor", new_flavor({k: v for k, v in spec.items() if k != "extra_specs"}))
     return respond({"flavor": views.flavor(request, flavor)})
 
 
@@ -184,16 +230,61 @@ async def delete_flavor(request: Request, flavor_id: str) -> Response:
     return Response(status_code=202)
 
 
+def _spec_values(specs: dict[str, Any]) -> dict[str, str]:
+    """Extra specs as Nova stores them: keys by its pattern, values strings, numbers or booleans (as text)."""
+    result = {}
+    for key, value in specs.items():
+        if not _SPEC_KEY.match(key):
+            raise _invalid("extra_specs", specs, f"{key!r} does not match any of the regexes: '{_SPEC_KEY.pattern}'")
+        if isinstance(value, bool):
+            value = str(value)
+        elif not isinstance(value, (str, int, float)) or len(str(value)) > 255:
+            raise _invalid(key, value, f"{value!r} is not of type 'string', 'number', 'boolean'")
+        result[key] = str(value)
+    return result
+
+
 @router.post(PREFIX + "/flavors/{flavor_id}/os-extra_specs")
 async def set_extra_specs(request: Request, flavor_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     require(token.is_admin, "Policy doesn't allow os_compute_api:os-flavor-extra-specs:create to be performed.")
     flavor = find_flavor(cloud, token, flavor_id)
-    specs = await json_body(request, "extra_specs")
-    flavor["extra_specs"].update({str(k): str(v) for k, v in specs.items()})
+    specs = _spec_values(await json_body(request, "extra_specs"))
+    flavor["extra_specs"].update(specs)
     cloud.store.touch()
-    return respond({"extra_specs": dict(flavor["extra_specs"])})
+    return respond({"extra_specs": specs})
+
+
+@router.put(PREFIX + "/flavors/{flavor_id}/os-extra_specs/{key}")
+async def update_extra_spec(request: Request, flavor_id: str, key: str) -> Response:
+    """`openstack flavor set --property`'s one-key form: the body names exactly the key of the URL."""
+    cloud = cloud_of(request)
+    token = cloud.token_for(request)
+    require(token.is_admin, "Policy doesn't allow os_compute_api:os-flavor-extra-specs:update to be performed.")
+    flavor = find_flavor(cloud, token, flavor_id)
+    body = await json_body(request)
+    if len(body) > 1:
+        raise ApiError(400, "Request body contains too many items")
+    if key not in body:
+        raise ApiError(400, "Request body and URI mismatch")
+    specs = _spec_values(body)
+    flavor["extra_specs"].update(specs)
+    cloud.store.touch()
+    return respond(specs)
+
+
+@router.delete(PREFIX + "/flavors/{flavor_id}/os-extra_specs/{key}")
+async def delete_extra_spec(request: Request, flavor_id: str, key: str) -> Response:
+    cloud = cloud_of(request)
+    token = cloud.token_for(request)
+    require(token.is_admin, "Policy doesn't allow os_compute_api:os-flavor-extra-specs:delete to be performed.")
+    flavor = find_flavor(cloud, token, flavor_id)
+    if key not in flavor["extra_specs"]:
+        raise ApiError(404, f"Flavor {flavor_id} has no extra specs with key {key}.")
+    del flavor["extra_specs"][key]
+    cloud.store.touch()
+    return Response(status_code=202)
 
 
 @router.get(PREFIX + "/flavors/{flavor_id}/os-flavor-access")

@@ -246,22 +246,58 @@ async def update_image(request: Request, image_id: str) -> Response:
         raise ApiError(400, "Malformed JSON patch") from None
     if not isinstance(operations, list):
         raise ApiError(400, "A JSON patch is a list of operations")
+    changed = dict(image)  # all or nothing: a failing operation leaves the image as it was
     for operation in operations:
+        if not isinstance(operation, dict):
+            raise ApiError(400, "A JSON patch operation is an object")
         op, path = operation.get("op"), str(operation.get("path", "")).lstrip("/")
         if path in _READ_ONLY:
             raise ApiError(403, f"Attribute '{path}' is read-only.")
         if op in ("add", "replace"):
             value = operation.get("value")
-            image[path] = value if path in CORE_FIELDS else str(value)
-        elif op == "remove":
-            if path not in image or path in CORE_FIELDS:
+            _check_value(path, value)
+            if op == "replace" and path not in CORE_FIELDS and path not in changed:
                 raise ApiError(409, f"Property {path} does not exist.")
-            del image[path]
+            changed[path] = value
+        elif op == "remove":
+            if path in CORE_FIELDS:
+                raise ApiError(403, f"Property {path} may not be removed.")
+            if path not in changed:
+                raise ApiError(409, f"Property {path} does not exist.")
+            del changed[path]
         else:
             raise ApiError(400, f"Unsupported patch operation {op!r}")
+    image.clear()
+    image.update(changed)
     image["updated_at"] = timestamp()
     cloud.store.touch()
     return respond(_view(request, image))
+
+
+#: Glance's schema types of the core fields a client may change; extra properties are strings.
+_INTEGER_FIELDS = ("min_disk", "min_ram")
+_BOOLEAN_FIELDS = ("protected", "os_hidden")
+
+
+def _check_value(path: str, value: Any) -> None:
+    """Glance validates a patched image against its schema: a wrong type is a 400 naming the value."""
+
+    def mismatch(kind: str) -> ApiError:
+        return ApiError(400, f"Provided object does not match schema 'image': {value!r} is not of type '{kind}'")
+
+    if path in _INTEGER_FIELDS:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise mismatch("integer")
+        if value < 0:
+            raise ApiError(400, f"Provided object does not match schema 'image': {value} is less than the minimum of 0")
+    elif path in _BOOLEAN_FIELDS:
+        if not isinstance(value, bool):
+            raise mismatch("boolean")
+    elif path == "tags":
+        if not isinstance(value, list):
+            raise mismatch("array")
+    elif path not in CORE_FIELDS and not isinstance(value, str):
+        raise mismatch("string")
 
 
 @router.delete(PREFIX + "/images/{image_id}")

@@ -233,11 +233,15 @@ async def _update(request: Request, spec: _Spec, record_id: str) -> Response:
     cloud = cloud_of(request)
     token = cloud.token_for(request)
     record = _find(cloud, token, spec, record_id)
-    _policy(token.is_admin or record.get("project_id") == token.project_id, f"rule:update_{spec.singular}")
+    immutable = spec.kind == "default_security_group_rule"  # not even admins change a template
+    if not immutable:  # a template's body is refused first: the API layer knows no attribute it may change
+        _policy(token.is_admin or record.get("project_id") == token.project_id, f"rule:update_{spec.singular}")
     body = await json_body(request, spec.singular)
     unknown = set(body) - set(spec.mutable)
-    if unknown and not token.is_admin:
+    if unknown and (immutable or not token.is_admin):
         raise ApiError(400, f"Cannot update read-only attribute {', '.join(sorted(unknown))}", kind="HTTPBadRequest")
+    if immutable:
+        _policy(token.is_admin, f"rule:update_{spec.singular}")
     if spec.kind == "floating_ip" and "port_id" in body:
         _associate(cloud, token, record, body["port_id"], body.get("fixed_ip_address"))
     if spec.kind == "router" and "external_gateway_info" in body:
@@ -685,16 +689,43 @@ def _new_security_group_rule(cloud: Cloud, token: Token, body: dict[str, Any]) -
     }
 
 
+_ANYWHERE = {"IPv4": "0.0.0.0/0", "IPv6": "::/0"}
+
+
+def _same_template(existing: Record, rule: Record) -> bool:
+    """Neutron's duplicate test for default rules: equal fields (no prefix = anywhere), and used for some of the
+    same groups (default or custom)."""
+
+    def prefix(record: Record) -> Any:
+        return record.get("remote_ip_prefix") or _ANYWHERE.get(str(record.get("ethertype")))
+
+    fields = [f for f in DEFAULT_RULE_FIELDS if f != "remote_ip_prefix"]
+    if any(existing.get(f) != rule.get(f) for f in fields) or prefix(existing) != prefix(rule):
+        return False
+    return bool(
+        (existing["used_in_default_sg"] and rule["used_in_default_sg"])
+        or (existing["used_in_non_default_sg"] and rule["used_in_non_default_sg"])
+    )
+
+
 def _new_default_rule(cloud: Cloud, token: Token, body: dict[str, Any]) -> Record:
     _policy(token.is_admin, "rule:create_default_security_group_rule")
     rule = {f: body.get(f) for f in DEFAULT_RULE_FIELDS}
     rule["ethertype"] = body.get("ethertype", "IPv4")
-    return {
+    record = {
         **rule,
         "description": body.get("description", ""),
         "used_in_default_sg": bool(body.get("used_in_default_sg", True)),
         "used_in_non_default_sg": bool(body.get("used_in_non_default_sg", True)),
     }
+    for existing in cloud.store.all("default_security_group_rule"):
+        if _same_template(existing, record):
+            raise ApiError(
+                409,
+                f"Default Security group rule already exists. Rule id is {existing['id']}.",
+                kind="DefaultSecurityGroupRuleExists",
+            )
+    return record
 
 
 # -- floating IPs -----------------------------------------------------------------------------------
@@ -1077,7 +1108,7 @@ _SPECS: dict[str, _Spec] = {
         "default_security_group_rules",
         "default_security_group_rule",
         _new_default_rule,
-        mutable=("description",),
+        mutable=(),  # every attribute is allow_put: False: a template is replaced, never changed
         creatable=("description", "used_in_default_sg", "used_in_non_default_sg", *DEFAULT_RULE_FIELDS),
         not_found=("DefaultSecurityGroupRuleNotFound", "Default Security Group rule {id} does not exist"),
         everyone_reads=True,

@@ -68,9 +68,26 @@ def _view(request: Request, cloud: Cloud, token: Token, server: Record, show: bo
 
 
 def _visible_servers(cloud: Cloud, token: Token, request: Request) -> list[Record]:
-    all_projects = token.is_admin and request.query_params.get("all_tenants", "0") not in ("0", "false", "False")
+    """Own servers, or with `all_tenants` every project's: admins only, as Nova's get_all_tenants policy says."""
+    all_projects = request.query_params.get("all_tenants", "0") not in ("0", "false", "False")
+    if all_projects:
+        detail = "detail" if request.url.path.endswith("/detail") else "index"
+        require(
+            token.is_admin, f"Policy doesn't allow os_compute_api:servers:{detail}:get_all_tenants to be performed."
+        )
     servers = [s for s in cloud.store.all("server") if all_projects or s["tenant_id"] == token.project_id]
     return sorted(servers, key=lambda s: s["created"], reverse=True)
+
+
+def _by_flavor_and_image(servers: list[Record], request: Request) -> list[Record]:
+    """Nova's `flavor` and `image` filters: the id a server was booted with (what `openstack server list
+    --flavor/--image` sends); an unknown id matches nothing."""
+    flavor, image = request.query_params.get("flavor"), request.query_params.get("image")
+    if flavor is not None:
+        servers = [s for s in servers if s["_flavor"]["id"] == flavor]
+    if image is not None:
+        servers = [s for s in servers if s["_image_id"] == image]
+    return servers
 
 
 @router.get(PREFIX + "/servers")
@@ -81,7 +98,7 @@ async def list_servers(request: Request) -> Response:
     servers = _visible_servers(cloud, token, request)
     for server in servers:
         _settle(cloud, server)
-    servers = query_filter(servers, request, ("status",))
+    servers = _by_flavor_and_image(query_filter(servers, request, ("status",)), request)
     if "name" in request.query_params:
         try:
             pattern = re.compile(request.query_params["name"])

@@ -200,6 +200,35 @@ def new_volume_type(store: Store, spec: dict[str, Any]) -> Record:
     }
 
 
+@router.put(PREFIX + "/types/{type_id}")
+async def update_type(request: Request, project_id: str, type_id: str) -> Response:
+    """`openstack volume type set --name/--description/--public`: admins only (volume_extension:types_manage)."""
+    cloud, token = _token(request, project_id)
+    require(token.is_admin, "Policy doesn't allow volume_extension:types_manage to be performed.")
+    spec = await json_body(request, "volume_type")
+    volume_type = _volume_type(cloud, token, type_id)
+    name, description, public = spec.get("name"), spec.get("description"), spec.get("is_public")
+    if name is None and description is None and public is None:
+        raise ApiError(400, "Specify volume type name, description, is_public or a combination thereof.")
+    if name is not None:
+        if not isinstance(name, str) or not name.strip():
+            raise ApiError(400, "Volume type name can not be empty.")
+        other = cloud.store.find("volume_type", name=name)
+        if other is not None and other["id"] != volume_type["id"]:
+            raise ApiError(409, f"Volume Type {name} already exists.")
+        volume_type["name"] = name
+    if description is not None:
+        if not isinstance(description, str) or len(description) > 255:
+            raise ApiError(400, f"Invalid input for field/attribute description. Value: {description}.")
+        volume_type["description"] = description
+    if public is not None:
+        if not isinstance(public, bool):
+            raise ApiError(400, f"Invalid value '{public}' for is_public. Accepted values: True or False.")
+        volume_type["is_public"] = public
+    cloud.store.touch()
+    return _respond(request, {"volume_type": _type_view(cloud, token, volume_type)})
+
+
 @router.delete(PREFIX + "/types/{type_id}")
 async def delete_type(request: Request, project_id: str, type_id: str) -> Response:
     cloud, token = _token(request, project_id)
