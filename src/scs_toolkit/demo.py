@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 import shutil
 import threading
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from . import standards
+from ._paths import data_dir
 from ._serving import BackgroundServer
 from .checks import Probe
 from .collect import KubeSpec, collect_iaas, collect_kaas, connect_kube
@@ -97,8 +97,7 @@ class DemoError(RuntimeError):
 
 
 def default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "scs-toolkit" / "demo"
+    return data_dir() / "demo"
 
 
 def prepare_data_dir(path: Path, reset: bool) -> Path:

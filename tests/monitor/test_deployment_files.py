@@ -10,6 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from scs_toolkit._paths import config_dir
 from scs_toolkit.cli import app
 from scs_toolkit.monitor import settings
 
@@ -42,7 +43,7 @@ def test_containerfile_runs_the_monitor_unprivileged_from_this_repository() -> N
     chosen = settings.resolve(environ={**environment, "HOME": "/nonexistent"})
     assert chosen.db_url == "sqlite:////var/lib/scs-toolkit/monitor.db"  # the VOLUME
     assert 'VOLUME ["/var/lib/scs-toolkit"]' in text and "/etc/scs-toolkit" in text
-    assert settings.config_home(environment) / "scs-toolkit" / "monitor.yaml" == Path("/etc/scs-toolkit/monitor.yaml")
+    assert config_dir(environment) / "monitor.yaml" == Path("/etc/scs-toolkit/monitor.yaml")
 
 
 def test_systemd_unit_commands_and_environment_exist() -> None:

@@ -14,6 +14,7 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
+from .._paths import state_dir
 from ._output import FORMAT_OPTION, OutputFormat, emit, fail, stderr, stdout
 
 app = typer.Typer(
@@ -30,8 +31,7 @@ def _user_clouds_yaml() -> Path:
 
 def state_folder() -> Path:
     """The tool's own folder for a running `serve`: $XDG_STATE_HOME/scs-toolkit/simcloud."""
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "scs-toolkit" / "simcloud"
+    return state_dir() / "simcloud"
 
 
 def _runtime_file() -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -10,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from .._paths import state_dir
 from ._output import FORMAT_OPTION, OutputFormat, emit, fail, stderr, stdout
 
 app = typer.Typer(
@@ -19,8 +19,7 @@ app = typer.Typer(
 
 def _default_kubeconfig() -> Path:
     """Not ~/.kube/config: a simulated cluster must not replace the user's contexts unless asked."""
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "scs-toolkit" / "simk8s" / "kubeconfig"
+    return state_dir() / "simk8s" / "kubeconfig"
 
 
 def _loopback(host: str) -> bool:

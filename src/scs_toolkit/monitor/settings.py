@@ -21,6 +21,8 @@ import yaml
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .._paths import config_dir, data_dir
+
 ENV_DB = "SCS_MONITOR_DB"
 ENV_CONFIG = "SCS_MONITOR_CONFIG"
 ENV_DB_PASSWORD_FILE = "SCS_MONITOR_DB_PASSWORD_FILE"
@@ -87,15 +89,7 @@ def resolve(
 
 
 def default_db_url(environ: Mapping[str, str]) -> str:
-    return f"sqlite:///{data_home(environ) / 'scs-toolkit' / 'monitor.db'}"
-
-
-def data_home(environ: Mapping[str, str]) -> Path:
-    return Path(environ.get("XDG_DATA_HOME") or Path(environ.get("HOME") or Path.home()) / ".local" / "share")
-
-
-def config_home(environ: Mapping[str, str]) -> Path:
-    return Path(environ.get("XDG_CONFIG_HOME") or Path(environ.get("HOME") or Path.home()) / ".config")
+    return f"sqlite:///{data_dir(environ) / 'monitor.db'}"
 
 
 def masked(url: str) -> str:
@@ -125,7 +119,7 @@ def _config_path(option: Path | None, env: Mapping[str, str]) -> Path | None:
             origin = "--config" if option else ENV_CONFIG
             raise SettingsError(f"config file {named} (from {origin}) does not exist")
         return named.absolute()
-    default = config_home(env) / "scs-toolkit" / "monitor.yaml"
+    default = config_dir(env) / "monitor.yaml"
     return default if default.is_file() else None
 
 
