@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from . import _help, check, cluster, demo, flavor, health, iam, monitor, report, scope, simcloud, simk8s
+from . import _help, check, cluster, demo, fix, flavor, health, iam, monitor, report, scope, simcloud, simk8s
 
 _help.install()
 
@@ -30,6 +30,7 @@ app.add_typer(health.app, name="health")
 app.command("demo")(demo.demo)
 app.add_typer(check.app, name="check")
 app.add_typer(cluster.app, name="cluster")
+app.add_typer(fix.app, name="fix")
 
 
 def _print_version(value: bool) -> None:
