@@ -6,14 +6,17 @@ import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 
-from .._serving import DOCS_POLICIES, SecurityHeaders
+from .._serving import SecurityHeaders
+from .._web import DOCS_POLICIES, install_docs, install_error_pages
 from . import views
 from .authentication import Authenticator, AuthLimits
 from .db import Database
 from .metrics import Metrics
 from .middleware import RequestLimits, ServerErrors
-from .routers import api, ingest, operations, pages
+from .routers import api, feed, ingest, operations, pages
+from .services.status import ComplianceCache
 
 DESCRIPTION = """Signed SCS reports in; certification status, history, certificates and badges out.
 
@@ -24,8 +27,9 @@ without credentials; full (unredacted) reports need the subject's own account or
 def create_app(database: Database, auth_limits: AuthLimits | None = None) -> FastAPI:
     """One app per database; all state lives on `app.state`, so apps and replicas are independent
     (the verification cache and the failure counts of `authenticator` are per process)."""
-    app = FastAPI(title="SCS compliance monitor (scs-toolkit)", description=DESCRIPTION)
+    app = FastAPI(title="SCS compliance monitor (scs-toolkit)", description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.database = database
+    app.state.compliance = ComplianceCache()
     app.state.metrics = metrics = Metrics(database)
     app.state.authenticator = Authenticator(auth_limits or AuthLimits(), metrics.password_checks, metrics.auth_refusals)
     app.add_middleware(ServerErrors)  # innermost: `measure` sees its 500 like any other answer
@@ -42,6 +46,9 @@ def create_app(database: Database, auth_limits: AuthLimits | None = None) -> Fas
 
     app.add_middleware(RequestLimits)  # before any routing or parameter parsing
     app.add_middleware(SecurityHeaders, page_policy=views.page_policy(), policies_by_path=DOCS_POLICIES)
-    for router in (ingest.router, api.router, pages.router, operations.router):
+    for router in (ingest.router, api.router, feed.router, pages.router, operations.router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(packages=[("scs_toolkit.monitor", "static")]), name="static")
+    install_docs(app, favicon="/static/favicon.svg")
+    install_error_pages(app, views.error_page)
     return app

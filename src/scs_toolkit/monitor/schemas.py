@@ -14,7 +14,7 @@ from .. import standards
 from .db import Account, Certificate
 from .services import certificates
 from .services.evaluation import ScopeEvaluation
-from .services.status import aware
+from .services.status import Offering, aware
 
 #: Every moment the monitor emits is timezone-aware UTC (`...Z`); the database stores naive UTC.
 UtcDateTime = Annotated[dt.datetime, AfterValidator(aware)]
@@ -34,6 +34,11 @@ class VersionState(BaseModel):
     state: str
     result: str
     testcases: dict[str, TestcaseState]
+    counts: dict[str, int] = Field(default_factory=dict, description="required testcases per result")
+    certified_since: UtcDateTime | None = Field(None, description="issue date of the valid certificate")
+    certified_until: UtcDateTime | None = Field(None, description="expiry of the valid certificate")
+    certificate: str | None = Field(None, description="serial of the valid certificate")
+    retires_on: dt.date | None = Field(None, description="when the timeline stops this version from certifying")
 
 
 class ScopeStatus(BaseModel):
@@ -44,6 +49,12 @@ class ScopeStatus(BaseModel):
     certified: list[str]
     passed: list[str]
     versions: dict[str, VersionState]
+    offered: bool = Field(True, description="false: the subject does not offer this layer (not a failure)")
+    offered_note: str = Field("", description="why the subject counts as offering this scope or not")
+    last_checked_at: UtcDateTime | None = Field(None, description="newest result on this scope, expired or not")
+    compliance: dict[str, float | None] = Field(
+        default_factory=dict, description="share of the last 30/90 days (since the first report) that ended certified"
+    )
 
 
 class StatusResponse(BaseModel):
@@ -64,6 +75,7 @@ class SubjectInfo(BaseModel):
 
 class SubjectSummary(SubjectInfo):
     scopes: dict[str, ScopeStatus]
+    certified_any: bool = Field(False, description="certified (or holding a valid certificate) for an offered scope")
 
 
 class HistoryDay(BaseModel):
@@ -144,9 +156,39 @@ def scope_status(
     evaluation: ScopeEvaluation,
     reasons: dict[str, str] | None = None,
     with_testcases: bool = True,
+    certificates: list[Certificate] | None = None,
+    offering: Offering | None = None,
+    last_checked_at: dt.datetime | None = None,
+    compliance: dict[str, float | None] | None = None,
 ) -> ScopeStatus:
-    """`with_testcases=False` leaves the per-testcase states out (the overview needs only verdicts)."""
+    """`with_testcases=False` leaves the per-testcase states out (the overview needs only verdicts);
+    `certificates` are the subject's valid ones for this scope (newest first)."""
     reasons = reasons or {}
+    valid: dict[str, Certificate] = {}
+    for certificate in certificates or []:
+        valid.setdefault(certificate.version, certificate)
+    versions = {}
+    for v in evaluation.versions:
+        held = valid.get(v.version)
+        versions[v.version] = VersionState(
+            state=v.state.state.value,
+            result=v.verdict.value,
+            testcases={
+                t.testcase: TestcaseState(
+                    result=t.status.value,
+                    checked_at=t.checked_at,
+                    expires_at=t.expires_at,
+                    report=t.report_uuid,
+                    reason=reasons.get(t.testcase) if t.status.value != "PASS" else None,
+                )
+                for t in (v.testcases if with_testcases else ())
+            },
+            counts=v.counts,
+            certified_since=held.issued_at if held else None,
+            certified_until=held.expires_at if held else None,
+            certificate=held.serial if held else None,
+            retires_on=retirement(scope, v.version, evaluation.at.date()) if v.state.state.certifiable else None,
+        )
     return ScopeStatus(
         scope=scope.uuid,
         scope_name=scope.name,
@@ -154,24 +196,20 @@ def scope_status(
         warn=evaluation.warn,
         certified=list(evaluation.certified),
         passed=list(evaluation.passed),
-        versions={
-            v.version: VersionState(
-                state=v.state.state.value,
-                result=v.verdict.value,
-                testcases={
-                    t.testcase: TestcaseState(
-                        result=t.status.value,
-                        checked_at=t.checked_at,
-                        expires_at=t.expires_at,
-                        report=t.report_uuid,
-                        reason=reasons.get(t.testcase) if t.status.value != "PASS" else None,
-                    )
-                    for t in (v.testcases if with_testcases else ())
-                },
-            )
-            for v in evaluation.versions
-        },
+        versions=versions,
+        offered=offering.offered if offering else True,
+        offered_note=offering.why if offering else "",
+        last_checked_at=last_checked_at,
+        compliance=compliance or {},
     )
+
+
+def retirement(scope: standards.Scope, version: str, today: dt.date) -> dt.date | None:
+    """The first timeline date after `today` on which `version` no longer certifies (None: not planned)."""
+    for entry in sorted(scope.timeline, key=lambda e: e.date):
+        if entry.date > today and not entry.states.get(version, standards.VersionState.DEPRECATED).certifiable:
+            return entry.date
+    return None
 
 
 def subject_info(subject: str, account: Account | None) -> SubjectInfo:
@@ -246,3 +284,80 @@ def history_day(date: dt.date, evaluation: ScopeEvaluation) -> HistoryDay:
 def safe_url(url: str | None) -> str | None:
     """Only http(s) links reach a page (a `javascript:` URL would survive HTML escaping)."""
     return url if url and url.startswith(("https://", "http://")) else None
+
+
+class FeedRow(BaseModel):
+    """One subject x scope of the public overview, flat: what a docs site builds its tables from."""
+
+    subject: str
+    display_name: str
+    description: str
+    operator: str
+    group: str | None
+    layer: str | None
+    listed_as: str = Field(description="`certified` or `not certified` (the overview's two tables)")
+    scope: str
+    scope_name: str
+    offered: bool
+    state: str = Field(description="PASS, FAIL, MISSING, ABORT, or NOT-OFFERED")
+    certified_versions: list[str]
+    certified_since: UtcDateTime | None
+    certified_until: UtcDateTime | None
+    version: str | None = Field(description="the version the counts are about (certified, else effective)")
+    required: int
+    failing: int
+    missing: int
+    aborted: int
+    last_checked_at: UtcDateTime | None
+    compliance_30d: float | None
+    compliance_90d: float | None
+    page: str = Field(description="path of the subject's page on this monitor")
+
+
+class Feed(BaseModel):
+    generated_at: UtcDateTime
+    rows: list[FeedRow]
+
+
+def feed_rows(subjects: list[SubjectSummary]) -> list[FeedRow]:
+    rows = []
+    for subject in subjects:
+        for scope_state in subject.scopes.values():
+            held = [v for v in scope_state.versions.values() if v.certificate]
+            focus = next(
+                (
+                    (n, v)
+                    for n, v in scope_state.versions.items()
+                    if n in scope_state.certified or v.state in ("effective", "warn")
+                ),
+                next(iter(scope_state.versions.items()), None),
+            )
+            counts = focus[1].counts if focus else {}
+            rows.append(
+                FeedRow(
+                    subject=subject.subject,
+                    display_name=subject.display_name,
+                    description=subject.description,
+                    operator=subject.operator,
+                    group=subject.group,
+                    layer=subject.layer,
+                    listed_as="certified" if subject.certified_any else "not certified",
+                    scope=scope_state.scope,
+                    scope_name=scope_state.scope_name,
+                    offered=scope_state.offered,
+                    state=scope_state.summary if scope_state.offered else "NOT-OFFERED",
+                    certified_versions=scope_state.certified,
+                    certified_since=min((v.certified_since for v in held if v.certified_since), default=None),
+                    certified_until=max((v.certified_until for v in held if v.certified_until), default=None),
+                    version=focus[0] if focus else None,
+                    required=sum(counts.values()),
+                    failing=counts.get("FAIL", 0),
+                    missing=counts.get("MISSING", 0),
+                    aborted=counts.get("ABORT", 0),
+                    last_checked_at=scope_state.last_checked_at,
+                    compliance_30d=scope_state.compliance.get("30d"),
+                    compliance_90d=scope_state.compliance.get("90d"),
+                    page=f"/subjects/{subject.subject}",
+                )
+            )
+    return rows

@@ -2,10 +2,13 @@
 
 # No `from __future__ import annotations`: FastAPI reads these signatures at runtime.
 
+import datetime as dt
+from importlib import resources
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse
 
 from ... import standards
 from .. import names, schemas, views
@@ -13,31 +16,84 @@ from ..dependencies import DbSession, OptionalCaller, known_subject, readable_re
 from ..services import certificates, status, subjects
 
 router = APIRouter(include_in_schema=False)
+_FAVICON = FilePath(str(resources.files("scs_toolkit.monitor").joinpath("static", "favicon.svg")))
+#: A filter value: a group or operator name as the accounts file allows (bounded, any text).
+FilterText = Annotated[str | None, Query(max_length=256)]
+#: How many days the history page covers (its links offer 30, 90 and 548: 18 months).
+HistoryRange = Annotated[int, Query(ge=1, le=status.HISTORY_DAYS)]
 
 
 def _page(template: str, **context: Any) -> HTMLResponse:
     return HTMLResponse(views.render(template, nav_scopes=standards.bundled_scopes(), **context))
 
 
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    return FileResponse(_FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/", response_class=HTMLResponse)
-def overview(db: DbSession) -> HTMLResponse:
-    return _page("overview.html", at=views.now(), scopes=standards.bundled_scopes(), rows=subjects.overview(db))
+def overview(request: Request, db: DbSession, group: FilterText = None, operator: FilterText = None) -> HTMLResponse:
+    """Certified and not certified subjects in two tables, filterable by group and operator."""
+    rows = subjects.overview(db, request.app.state.compliance)
+    groups = sorted({r.group for r in rows if r.group})
+    operators = sorted({r.operator for r in rows if r.operator})
+    shown = [r for r in rows if (not group or r.group == group) and (not operator or r.operator == operator)]
+    return _page(
+        "overview.html",
+        at=views.now(),
+        scopes=standards.bundled_scopes(),
+        certified=[r for r in shown if r.certified_any],
+        others=[r for r in shown if not r.certified_any],
+        total=len(rows),
+        groups=groups,
+        operators=operators,
+        group=group,
+        operator=operator,
+        focus_version=views.focus_version,
+    )
 
 
 @router.get("/subjects/{subject}", response_class=HTMLResponse)
 def details(subject: names.SubjectPath, db: DbSession) -> HTMLResponse:
     known_subject(db, subject)
-    return _page("details.html", subject=subjects.details(db, subject), scopes=standards.bundled_scopes())
+    summary = subjects.details(db, subject)
+    now = status.utcnow()
+    held = [schemas.certificate_info(c, now) for c in certificates.listing(db, subject)]
+    scopes = []
+    for scope in standards.bundled_scopes():
+        state = summary.scopes[scope.uuid]
+        scopes.append(
+            {
+                "scope": scope,
+                "status": state,
+                "focus": views.focus_version(state),
+                "standards": views.by_standard(scope, state),
+                "links": {t: views.testcase_links(scope, t) for t in views.testcase_ids(state)},
+                "certificates": [c for c in held if c.scope == scope.uuid],
+            }
+        )
+    return _page("details.html", subject=summary, scopes=scopes, now=views.now())
 
 
 @router.get("/subjects/{subject}/history", response_class=HTMLResponse)
-def history(subject: names.SubjectPath, db: DbSession) -> HTMLResponse:
+def history(subject: names.SubjectPath, db: DbSession, days: HistoryRange = status.HISTORY_DAYS) -> HTMLResponse:
+    """One chart per scope from the first report on (at least the last 30 days), and the changes."""
     known_subject(db, subject)
+    today = status.utcnow().date()
     charts = []
     for scope in standards.bundled_scopes():
-        days = [schemas.history_day(d, e) for d, e in status.history(db, subject, scope)]
-        charts.append({"scope_name": scope.name, "timeline": views.timeline(days)})
-    return _page("history.html", subject=subjects.info(db, subject), charts=charts, days=status.HISTORY_DAYS)
+        first = status.first_report(db, subject, scope)
+        chart: dict[str, Any] = {"scope": scope, "first_report": first}
+        if first is not None:
+            start = max(today - dt.timedelta(days=days - 1), min(first.date(), today - dt.timedelta(days=29)))
+            evaluated = status.history(db, subject, scope, (today - start).days + 1)
+            chart["wide"] = views.timeline(evaluated, first, "wide")
+            chart["narrow"] = views.timeline(evaluated, first, "narrow")
+            chart["changes"] = views.changes(evaluated, first)
+            chart["start"] = start
+        charts.append(chart)
+    return _page("history.html", subject=subjects.info(db, subject), charts=charts, days=days, ranges=(30, 90, 548))
 
 
 @router.get("/reports/{report_uuid}", response_class=HTMLResponse)

@@ -50,6 +50,14 @@ class VersionEvaluation:
     verdict: Status
     testcases: tuple[TestcaseStatus, ...]
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many required testcases are in each state ("1 of 57 failing")."""
+        found = dict.fromkeys((s.value for s in (Status.FAIL, Status.MISSING, Status.ABORT, Status.PASS)), 0)
+        for testcase in self.testcases:
+            found[testcase.status.value] += 1
+        return found
+
 
 @dataclass(frozen=True)
 class ScopeEvaluation:

@@ -2,24 +2,33 @@
 
 "Now" (overview, details, badges) comes from the small `latest_result` table kept current at
 ingestion; a past moment is one indexed range query bounded by the longest result lifetime; the
-daily history is one range query swept forward in memory. No page scans the whole history.
+daily history is one range query swept forward in memory. No page scans the whole history: the
+overview's 30/90-day compliance shares come from a per-process cache that recomputes a subject only
+when its newest result (or the day) changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ...checks import Status
 from ...standards import Scope
-from ..db import Account, LatestResult, Report, Result
+from ..db import Account, Certificate, LatestResult, Report, Result
 from .evaluation import ScopeEvaluation, StoredResult, daily_history, evaluate_scope, worst_of
 
 #: A result lives at most until the first of the month 14 months on (lifetime `year`).
 LOOKBACK = dt.timedelta(days=460)
+#: How long a result of each lifetime can count at most (result_expiry's longest case, rounded up).
+_LIFETIME_BOUND = {"day": 3, "week": 15, "month": 63, "quarter": 185, "year": 460}
+#: The windows of the overview's compliance shares, in days.
+COMPLIANCE_WINDOWS = (30, 90)
 HISTORY_DAYS = 548  # 18 months (scs-0004 Reg. 4)
 GROUP_PREFIX = "group-"
 #: The moments the monitor reasons about: results and `at` before SCS certification existed, or far
@@ -48,22 +57,140 @@ def aware(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
+def lookback(scope: Scope) -> dt.timedelta:
+    """How far before a moment a result of `scope` can still count (its longest testcase lifetime)."""
+    lifetimes = {t.lifetime for t in scope.testcases.values()} or {"year"}
+    return dt.timedelta(days=max(_LIFETIME_BOUND.get(lifetime, 460) for lifetime in lifetimes))
+
+
 def current(db: Session, subjects: Iterable[str], scopes: Iterable[Scope]) -> dict[tuple[str, str], ScopeEvaluation]:
     """Evaluations for now of every (subject, scope uuid); one query for all of them."""
+    return current_facts(db, subjects, scopes)[0]
+
+
+def current_facts(
+    db: Session, subjects: Iterable[str], scopes: Iterable[Scope]
+) -> tuple[dict[tuple[str, str], ScopeEvaluation], dict[tuple[str, str], dt.datetime]]:
+    """`current` plus, per (subject, scope uuid) that ever reported, its newest check (expired or not)."""
     scopes, names = list(scopes), list(subjects)
     columns = (LatestResult.subject, LatestResult.scope_uuid, LatestResult.testcase, LatestResult.value)
     query = select(*columns, LatestResult.checked_at, LatestResult.report_uuid).where(
         LatestResult.scope_uuid.in_([s.uuid for s in scopes]), LatestResult.subject.in_(names)
     )  # plain rows, not ORM objects: the overview reads thousands
     grouped: dict[tuple[str, str], list[StoredResult]] = defaultdict(list)
+    newest: dict[tuple[str, str], dt.datetime] = {}
     for subject, scope_uuid, testcase, value, checked_at, report_uuid in db.execute(query):
         grouped[subject, scope_uuid].append(StoredResult(testcase, value, checked_at, report_uuid))
+        if checked_at > newest.get((subject, scope_uuid), EARLIEST):
+            newest[subject, scope_uuid] = checked_at
     now = utcnow()
-    return {
+    evaluations = {
         (name, scope.uuid): evaluate_scope(scope, grouped.get((name, scope.uuid), []), now)
         for name in names
         for scope in scopes
     }
+    return evaluations, newest
+
+
+def valid_certificates(
+    db: Session, now: dt.datetime, subject: str | None = None
+) -> dict[tuple[str, str], list[Certificate]]:
+    """Certificates neither revoked nor expired, per (subject, scope uuid), newest first: one small query."""
+    query = (
+        select(Certificate)
+        .where(Certificate.revoked_at.is_(None), Certificate.expires_at > now)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    if subject is not None:
+        query = query.where(Certificate.subject == subject)
+    found: dict[tuple[str, str], list[Certificate]] = defaultdict(list)
+    for certificate in db.scalars(query):
+        found[certificate.subject, certificate.scope_uuid].append(certificate)
+    return found
+
+
+def scope_layer(scope: Scope) -> str | None:
+    """The layer a scope certifies (IaaS or KaaS), from its official name; None when it names neither."""
+    words = scope.name.replace("-", " ").split()
+    return next((layer for layer in ("IaaS", "KaaS") if layer in words), None)
+
+
+@dataclass(frozen=True)
+class Offering:
+    """Whether a subject offers what a scope certifies, and why we think so (shown as a tooltip)."""
+
+    offered: bool
+    why: str
+
+
+def offering(layer: str | None, scope: Scope, reported: bool, reported_any: bool = True) -> Offering:
+    """From the account's `layer` when it has one, else from which scopes the subject reported on (a
+    subject without any report yet is expected everywhere: its results are missing, not "not offered")."""
+    wanted = scope_layer(scope)
+    if layer:
+        if wanted is None or layer.lower() == wanted.lower():
+            return Offering(True, f"the account declares layer {layer}")
+        return Offering(False, f"not offered: the account declares layer {layer}, this scope certifies {wanted}")
+    if reported:
+        return Offering(True, "the subject has reports for this scope")
+    if not reported_any:
+        return Offering(True, "the account declares no layer and no report has arrived yet")
+    return Offering(False, "not offered: the account declares no layer and all its reports are for other scopes")
+
+
+def first_report(db: Session, subject: str, scope: Scope) -> dt.datetime | None:
+    """When the subject (or any member of a group) first reported on the scope: before it there is no data."""
+    names = members(db, subject) or [subject]
+    return db.scalar(
+        select(func.min(Report.checked_at)).where(Report.subject.in_(names), Report.scope_uuid == scope.uuid)
+    )
+
+
+def compliance(
+    db: Session, subject: str, scope: Scope, windows: Sequence[int] = COMPLIANCE_WINDOWS
+) -> dict[str, float | None]:
+    """Share of the last N days (counting only days since the first report) that ended certified.
+
+    One range query over the longest window plus the scope's longest result lifetime; None when
+    the subject has no report in that window's days.
+    """
+    first = first_report(db, subject, scope)
+    labels = [f"{w}d" for w in windows]
+    if first is None:
+        return dict.fromkeys(labels)
+    days = history(db, subject, scope, max(windows))
+    shares: dict[str, float | None] = {}
+    for window, label in zip(windows, labels, strict=True):
+        counted = [e for d, e in days[-window:] if d >= first.date()]
+        certified = sum(1 for e in counted if e.summary is Status.PASS)
+        shares[label] = round(certified / len(counted), 4) if counted else None
+    return shares
+
+
+class ComplianceCache:
+    """The overview's compliance shares, per process (like the verification cache): an entry is reused
+    while the day and the subject's newest result are the same, so a page view recomputes only the
+    subjects that reported since. Replicas keep their own copies; all of them compute the same."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._entries: dict[tuple[str, str], tuple[tuple[dt.date, dt.datetime | None], dict[str, float | None]]] = {}
+        self._lock = threading.Lock()
+        self._capacity = capacity
+
+    def get(self, db: Session, subject: str, scope: Scope, newest: dt.datetime | None) -> dict[str, float | None]:
+        key, stamp = (subject, scope.uuid), (utcnow().date(), newest)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None and entry[0] == stamp:
+            return entry[1]
+        shares: dict[str, float | None] = (
+            compliance(db, subject, scope) if newest is not None else dict.fromkeys(f"{w}d" for w in COMPLIANCE_WINDOWS)
+        )
+        with self._lock:
+            if len(self._entries) >= self._capacity:
+                self._entries.clear()
+            self._entries[key] = (stamp, shares)
+        return shares
 
 
 def evaluate(db: Session, subject: str, scope: Scope, moment: dt.datetime | None = None) -> ScopeEvaluation:
@@ -74,7 +201,7 @@ def evaluate(db: Session, subject: str, scope: Scope, moment: dt.datetime | None
         evaluations = [now[name, scope.uuid] for name in names]
     else:
         evaluations = [
-            evaluate_scope(scope, _history(db, name, scope, moment - LOOKBACK, moment), moment) for name in names
+            evaluate_scope(scope, _history(db, name, scope, moment - lookback(scope), moment), moment) for name in names
         ]
     return (
         evaluations[0]
@@ -104,7 +231,7 @@ def history(db: Session, subject: str, scope: Scope, days: int = HISTORY_DAYS) -
     """Status at the end of each of the last `days` days, today included."""
     now = utcnow()
     dates = [now.date() - dt.timedelta(days=offset) for offset in range(days - 1, -1, -1)]
-    start = dt.datetime.combine(dates[0], dt.time()) - LOOKBACK
+    start = dt.datetime.combine(dates[0], dt.time()) - lookback(scope)
     names = members(db, subject)
     if not names:
         return list(zip(dates, daily_history(scope, _history(db, subject, scope, start, now), dates, now), strict=True))

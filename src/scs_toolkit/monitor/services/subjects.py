@@ -18,22 +18,39 @@ class UnknownSubject(LookupError):
     pass
 
 
-def overview(db: Session) -> list[schemas.SubjectSummary]:
-    """Every listed subject with its state per bundled scope now: two queries in all."""
+def overview(db: Session, compliance: status.ComplianceCache | None = None) -> list[schemas.SubjectSummary]:
+    """Every listed subject with its state per bundled scope now: a few queries in all (accounts,
+    latest results, valid certificates); with `compliance`, also the 30/90-day shares (cached)."""
     scopes = standards.bundled_scopes()
     accounts = {a.subject: a for a in db.scalars(select(Account))}
     names = status.subjects(db)
-    evaluations = status.current(db, names, scopes)
-    return [
-        schemas.SubjectSummary(
-            **schemas.subject_info(name, accounts.get(name)).model_dump(),
-            scopes={
-                scope.uuid: schemas.scope_status(scope, evaluations[name, scope.uuid], with_testcases=False)
-                for scope in scopes
-            },
-        )
-        for name in names
-    ]
+    evaluations, newest = status.current_facts(db, names, scopes)
+    valid = status.valid_certificates(db, status.utcnow())
+    rows = []
+    for name in names:
+        info = schemas.subject_info(name, accounts.get(name))
+        states = {}
+        for scope in scopes:
+            key = (name, scope.uuid)
+            reported_any = any((name, other.uuid) in newest for other in scopes)
+            offering = status.offering(info.layer, scope, key in newest, reported_any)
+            shares = compliance.get(db, name, scope, newest.get(key)) if compliance and offering.offered else None
+            states[scope.uuid] = schemas.scope_status(
+                scope,
+                evaluations[key],
+                with_testcases=False,
+                certificates=valid.get(key),
+                offering=offering,
+                last_checked_at=newest.get(key),
+                compliance=shares,
+            )
+        rows.append(schemas.SubjectSummary(**info.model_dump(), scopes=states, certified_any=certified_any(states)))
+    return rows
+
+
+def certified_any(scopes: dict[str, schemas.ScopeStatus]) -> bool:
+    """Listed among the certified: an offered scope is certified now or a certificate of it is still valid."""
+    return any(s.offered and (s.certified or any(v.certificate for v in s.versions.values())) for s in scopes.values())
 
 
 def require(db: Session, subject: str) -> None:
@@ -60,6 +77,10 @@ def details(db: Session, subject: str, at: dt.datetime | None = None) -> schemas
     reasons: dict[str, dict[str, str]] = {}
     for row in db.execute(select(Report.uuid, Report.data).where(Report.uuid.in_(wanted))) if wanted else []:
         reasons[row.uuid] = reports.reasons(json.loads(row.data))
+    subject_info = info(db, subject)
+    names = status.members(db, subject) or [subject]
+    newest = status.current_facts(db, names, standards.bundled_scopes())[1]
+    valid = status.valid_certificates(db, status.utcnow(), subject) if at is None else {}
     scopes = {}
     for scope in standards.bundled_scopes():
         evaluation = evaluations[scope.uuid]
@@ -68,5 +89,13 @@ def details(db: Session, subject: str, at: dt.datetime | None = None) -> schemas
             for v in evaluation.versions
             for t in v.testcases
         }
-        scopes[scope.uuid] = schemas.scope_status(scope, evaluation, {k: v for k, v in per_testcase.items() if v})
-    return schemas.SubjectSummary(**info(db, subject).model_dump(), scopes=scopes)
+        last = max((newest[n, scope.uuid] for n in names if (n, scope.uuid) in newest), default=None)
+        scopes[scope.uuid] = schemas.scope_status(
+            scope,
+            evaluation,
+            {k: v for k, v in per_testcase.items() if v},
+            certificates=valid.get((subject, scope.uuid)),
+            offering=status.offering(subject_info.layer, scope, last is not None, bool(newest)),
+            last_checked_at=last,
+        )
+    return schemas.SubjectSummary(**subject_info.model_dump(), scopes=scopes, certified_any=certified_any(scopes))
