@@ -50,6 +50,7 @@ VMS = typer.Option(1, "--vms", min=0, max=20, help="Servers behind the jump host
 WITH_LB = typer.Option(False, "--with-lb", help="Also a load balancer with the servers as members.")
 WITH_VOLUMES = typer.Option(False, "--with-volumes", help="Also one volume per server.")
 TIMEOUT = typer.Option(30.0, "--timeout", min=1, help="Seconds before an API request counts as hanging and is cut.")
+SSH_TIMEOUT = typer.Option(120.0, "--ssh-timeout", min=1, help="Seconds the jump host may take to accept SSH.")
 WEBHOOK = typer.Option(None, "--webhook", help="POST alerts as JSON to this URL.")
 
 
@@ -66,10 +67,12 @@ def _schedules(
     return [CloudSchedule(spec.label, options, interval, iterations) for spec in cloud_specs(clouds, insecure, cacert)]
 
 
-def _options(vms: int, with_lb: bool, with_volumes: bool, timeout: float) -> ScenarioOptions:
+def _options(vms: int, with_lb: bool, with_volumes: bool, timeout: float, ssh_timeout: float) -> ScenarioOptions:
     from ..health import ScenarioOptions
 
-    return ScenarioOptions(vms=vms, with_lb=with_lb, with_volumes=with_volumes, api_timeout_s=timeout)
+    return ScenarioOptions(
+        vms=vms, with_lb=with_lb, with_volumes=with_volumes, api_timeout_s=timeout, ssh_timeout_s=ssh_timeout
+    )
 
 
 def _monitor(db: str | None, webhook: str | None, insecure: bool, cacert: str | None) -> tuple[Any, HealthStore]:
@@ -151,6 +154,7 @@ def run(
     with_lb: bool = WITH_LB,
     with_volumes: bool = WITH_VOLUMES,
     timeout: float = TIMEOUT,
+    ssh_timeout: float = SSH_TIMEOUT,
     db: Optional[str] = DB,
     webhook: Optional[str] = WEBHOOK,
     output: RunFormat = typer.Option(
@@ -164,7 +168,7 @@ def run(
     """Run iterations and report each. Exit 0 if all passed, 1 if any failed, 130 on Ctrl-C."""
     from .._serving import stop_on_signals
 
-    options = _options(vms, with_lb, with_volumes, timeout)
+    options = _options(vms, with_lb, with_volumes, timeout, ssh_timeout)
     schedules = _schedules(clouds, insecure, cacert, None if forever else iterations, interval, options)
     monitor, store = _monitor(db, webhook, insecure, cacert)
     lock = threading.Lock()
@@ -203,6 +207,7 @@ def serve(
     with_lb: bool = WITH_LB,
     with_volumes: bool = WITH_VOLUMES,
     timeout: float = TIMEOUT,
+    ssh_timeout: float = SSH_TIMEOUT,
     db: Optional[str] = DB,
     webhook: Optional[str] = WEBHOOK,
     host: str = typer.Option("127.0.0.1", help="Address for the dashboard and /metrics."),
@@ -214,7 +219,7 @@ def serve(
     from .._serving import BackgroundServer, stop_on_signals
     from ..health import create_health_app
 
-    options = _options(vms, with_lb, with_volumes, timeout)
+    options = _options(vms, with_lb, with_volumes, timeout, ssh_timeout)
     schedules = _schedules(clouds, insecure, cacert, None, interval, options)
     monitor, store = _monitor(db, webhook, insecure, cacert)
     try:

@@ -141,7 +141,7 @@ def _boot_and_probe(snapshot: IaasSnapshot, probe: Probe) -> VmOutput:
         return VmOutput(image.name, error=describe(error))
     finally:
         # best effort; leftovers carry the run's prefix for `scs check cleanup`
-        problems = delete_created(probe.conn, created, BOOT_TIMEOUT_S, poll_s=1)
+        problems = delete_created(probe.conn, created, probe.timeout_s or BOOT_TIMEOUT_S, poll_s=1)
         if problems:
             _LEFTOVERS[probe] = tuple(problems)
 

@@ -20,7 +20,7 @@ from .._registry import testcase
 SETTLE_TIMEOUT_S = 300.0
 
 
-def remove_owned(storage: Any, prefix: str, backups: bool = True) -> list[str]:
+def remove_owned(storage: Any, prefix: str, backups: bool = True, timeout_s: float = SETTLE_TIMEOUT_S) -> list[str]:
     """Delete the backups (if any were made), then the volumes, named with `prefix`; return what stays, and why."""
     problems: list[str] = []
     kinds: list[tuple[str, Callable[[], Any], Callable[[str], Any], Callable[..., Any]]] = [
@@ -36,7 +36,7 @@ def remove_owned(storage: Any, prefix: str, backups: bool = True) -> list[str]:
             continue
         for resource in owned:
             try:
-                problem = delete_confirmed(resource, get, delete, what, SETTLE_TIMEOUT_S)
+                problem = delete_confirmed(resource, get, delete, what, timeout_s)
                 problems += [problem] if problem else []
             except exceptions.SDKException as error:
                 problems.append(f"{what} {resource.name} ({resource.id}): {describe(error)}")
@@ -57,21 +57,22 @@ def _listed(listing: Callable[[], Any]) -> list[Any]:
 )
 def backup(snapshot: IaasSnapshot, probe: Probe) -> Outcome:
     storage = probe.conn.block_storage
+    timeout = probe.timeout_s or SETTLE_TIMEOUT_S  # --probe-timeout bounds every wait, clean-up included
     leftovers: list[str] = []
     backup_requested = False
     try:
         try:
             volume = with_retries(lambda: storage.create_volume(name=probe.name("0117-volume"), size=1))
-            wait_for_status(lambda: storage.get_volume(volume.id), "available", "volume")
+            wait_for_status(lambda: storage.get_volume(volume.id), "available", "volume", timeout)
             backup_requested = True
             made = with_retries(
                 lambda: storage.create_backup(name=probe.name("0117-volume-backup"), volume_id=volume.id)
             )
-            wait_for_status(lambda: storage.get_backup(made.id), "available", "backup")
+            wait_for_status(lambda: storage.get_backup(made.id), "available", "backup", timeout)
             restored = with_retries(lambda: storage.restore_backup(made, name=probe.name("0117-restored")))
-            wait_for_status(lambda: storage.get_volume(restored["volume_id"]), "available", "restored volume")
+            wait_for_status(lambda: storage.get_volume(restored["volume_id"]), "available", "restored volume", timeout)
         finally:
-            leftovers = remove_owned(storage, probe.prefix, backups=backup_requested)
+            leftovers = remove_owned(storage, probe.prefix, backups=backup_requested, timeout_s=timeout)
     except exceptions.HttpException as error:
         if transient(error):
             return Outcome.aborted(f"the block storage API kept failing: {error}").left_behind(leftovers)
