@@ -27,6 +27,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import anyio
 from prometheus_client import Counter
@@ -116,6 +117,14 @@ class VerifiedKeys:
                 self._entries.popitem(last=False)
 
 
+class Principal(Protocol):
+    """Whatever logs in: a monitor account, or a status page token (scs_toolkit.statuspage)."""
+
+    @property
+    def subject(self) -> str: ...
+
+
+P = TypeVar("P", bound=Principal)
 #: What the authenticator needs from the database: the account of a name, and its API key hashes.
 Lookup = Callable[[str], tuple[Account | None, list[str]]]
 
@@ -131,9 +140,11 @@ class Authenticator:
         self.hashing = anyio.CapacityLimiter(limits.concurrent_hashes)  # argon2 verifications at once
         self._hashes, self._refusals = hashes, refusals
 
-    async def authenticate(self, address: str, username: str, password: str, lookup: Lookup) -> Account:
-        """The account `username:password` names, or AuthenticationError. Run on the event loop:
-        the database lookup and argon2 go to worker threads."""
+    async def authenticate(
+        self, address: str, username: str, password: str, lookup: Callable[[str], tuple[P | None, list[str]]]
+    ) -> P:
+        """The account (or other principal) `username:password` names, or AuthenticationError. Run on
+        the event loop: the database lookup and argon2 go to worker threads."""
         keys = [f"address:{address}"] + ([f"account:{username}"] if is_subject(username) else [])
         waits = [
             wait

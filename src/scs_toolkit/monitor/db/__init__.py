@@ -18,3 +18,7 @@ __all__ = [
     "Result",
     "migrate",
 ]
+
+# The status page keeps its tables in this database: registering them on `Base` (after it exists)
+# keeps `Base.metadata` equal to what the migrations build, whichever package is imported first.
+from ...statuspage import db as _statuspage_tables  # noqa: F401

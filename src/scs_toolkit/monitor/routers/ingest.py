@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..dependencies import Caller, DbSession
+from ..services.documents import DocumentError, read_limited
 from ..services.ingestion import CONTENT_TYPES, MAX_BODY_BYTES, IngestionError, ingest
 
 router = APIRouter(tags=["ingestion"])
@@ -33,13 +34,12 @@ async def post_reports(request: Request, account: Caller, db: DbSession) -> dict
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise HTTPException(413, f"report larger than {MAX_BODY_BYTES} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_BODY_BYTES:
-            raise HTTPException(413, f"report larger than {MAX_BODY_BYTES} bytes")
     try:
-        stored = await run_in_threadpool(ingest, db, account, bytes(body), content_type)  # keeps the loop free
+        body = await read_limited(request.stream(), MAX_BODY_BYTES)
+    except DocumentError as error:
+        raise HTTPException(error.status_code, error.message) from None
+    try:
+        stored = await run_in_threadpool(ingest, db, account, body, content_type)  # keeps the loop free
     except IngestionError as error:
         db.rollback()
         raise HTTPException(error.status_code, error.message) from None

@@ -14,8 +14,10 @@ not one. Strings must be storable (no NUL, no lone surrogates), numbers finite a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,15 +59,28 @@ def parse_yaml(payload: bytes) -> list[Any]:
     return [plain(d) for d in builder.documents if d is not None]
 
 
-def parse_json(payload: bytes) -> list[Any]:
-    """The one document of a JSON upload, as plain data."""
+def parse_json(payload: bytes, what: str = "the report") -> list[Any]:
+    """The one document of a JSON upload, as plain data; `what` names it in error messages."""
     try:
-        document = json.loads(payload, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+        document = json.loads(
+            payload, object_pairs_hook=functools.partial(_unique_keys, what=what), parse_constant=_no_constants
+        )
     except RecursionError:
-        raise DocumentError(422, f"the report is nested deeper than {MAX_DEPTH} levels") from None
+        raise DocumentError(422, f"{what} is nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as error:  # also UnicodeDecodeError and over-long integers
-        raise DocumentError(422, f"the report is not valid JSON: {error}") from None
-    return [plain(document)]
+        raise DocumentError(422, f"{what} is not valid JSON: {error}") from None
+    return [plain(document, what=what)]
+
+
+async def read_limited(chunks: AsyncIterator[bytes], limit: int, what: str = "report") -> bytes:
+    """A request body read chunk by chunk, refused (413) as soon as it exceeds `limit` bytes, so that
+    a huge body is never held in memory whole."""
+    body = bytearray()
+    async for chunk in chunks:
+        body.extend(chunk)
+        if len(body) > limit:
+            raise DocumentError(413, f"{what} larger than {limit} bytes")
+    return bytes(body)
 
 
 def to_json(documents: list[Any]) -> list[str]:
@@ -76,20 +91,20 @@ def to_json(documents: list[Any]) -> list[str]:
     return texts
 
 
-def plain(value: Any, depth: int = 0, where: str = "") -> Any:
+def plain(value: Any, depth: int = 0, where: str = "", what: str = "the report") -> Any:
     """`value` checked and converted for JSON: storable strings, finite numbers, ISO timestamps."""
     if depth > MAX_DEPTH:
-        raise DocumentError(422, f"the report is nested deeper than {MAX_DEPTH} levels (at {where or 'top'})")
+        raise DocumentError(422, f"{what} is nested deeper than {MAX_DEPTH} levels (at {where or 'top'})")
     if isinstance(value, dict):
         converted = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise DocumentError(422, f"{where or 'top'}: mapping keys must be strings, not {key!r}")
             _check_string(key, where)
-            converted[key] = plain(item, depth + 1, f"{where}.{key}" if where else key)
+            converted[key] = plain(item, depth + 1, f"{where}.{key}" if where else key, what)
         return converted
     if isinstance(value, list):
-        return [plain(item, depth + 1, f"{where}[{index}]") for index, item in enumerate(value)]
+        return [plain(item, depth + 1, f"{where}[{index}]", what) for index, item in enumerate(value)]
     if isinstance(value, str):
         _check_string(value, where)
         return value
@@ -113,11 +128,11 @@ def _check_string(value: str, where: str) -> None:
         raise DocumentError(422, f"{where or 'top'}: text contains a NUL character or a lone surrogate")
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _unique_keys(pairs: list[tuple[str, Any]], what: str = "the report") -> dict[str, Any]:
     mapping: dict[str, Any] = {}
     for key, value in pairs:
         if key in mapping:
-            raise DocumentError(422, f"duplicate key {key!r} in the report")
+            raise DocumentError(422, f"duplicate key {key!r} in {what}")
         mapping[key] = value
     return mapping
 
