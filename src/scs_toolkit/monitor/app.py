@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 
 from .._serving import SecurityHeaders
 from .._web import DOCS_POLICIES, install_docs, install_error_pages
+from ..statuspage.app import PageSettings
+from ..statuspage.app import create_app as create_status_page
 from . import views
 from .authentication import Authenticator, AuthLimits
 from .db import Database
@@ -48,6 +50,10 @@ def create_app(database: Database, auth_limits: AuthLimits | None = None) -> Fas
     app.add_middleware(SecurityHeaders, page_policy=views.page_policy(), policies_by_path=DOCS_POLICIES)
     for router in (ingest.router, api.router, feed.router, pages.router, operations.router):
         app.include_router(router)
+    # the status page under /status/ (its own API, pages and error shape); `GET /status` itself stays the
+    # compliance status JSON: that route was registered above, and a mount matches only /status/...
+    status_page = create_status_page(database, app.state.authenticator, PageSettings(monitor_pages=True))
+    app.mount("/status", status_page, name="status-page")
     app.mount("/static", StaticFiles(packages=[("scs_toolkit.monitor", "static")]), name="static")
     install_docs(app, favicon="/static/favicon.svg")
     install_error_pages(app, views.error_page)
