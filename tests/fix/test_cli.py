@@ -88,6 +88,7 @@ def test_without_a_terminal_apply_asks_for_yes(missing: SimCloud) -> None:
 def test_only_and_bad_input(missing: SimCloud, tmp_path: Path) -> None:
     code, plan = scs_json("fix", "plan", "--cloud", "missing", "--only", "images,security-groups")
     assert code == 0 and plan["changes"] == []
+    assert "3 planned change(s) outside --only images, security-groups left out" in plan["notes"]
     code, plan = scs_json("fix", "plan", "--cloud", "missing", "--only", "flavors")
     assert code == 1 and {c["area"] for c in plan["changes"]} == {"flavors"}
     code, _, err = scs("fix", "plan", "--cloud", "missing", "--only", "flavours")
@@ -243,3 +244,34 @@ def test_ctrl_c_finishes_the_change_under_way_and_exits_130(
     assert code == 0 and len(undone["results"]) == len(entries)
     assert cloud_state(connect(sim)) == before
     assert json.loads(journal.read_text().splitlines()[-1])["type"] == "undo"
+
+
+@pytest.mark.parametrize(("answer", "code"), [("n", 2), ("y", 0)])
+def test_on_a_terminal_apply_asks_first(
+    answer: str, code: int, clouds_yaml: Path, simcloud_factory: Callable[..., SimCloud]
+) -> None:
+    import pty
+
+    sim = simcloud_factory(profile="missing-flavors", seed=36, ssh=False)
+    register(sim, clouds_yaml, "asked")
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, f"{answer}\n".encode())  # typed ahead: the terminal keeps it until the question reads it
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "scs"), "fix", "apply", "--cloud", "asked-admin", "--format", "json"],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "200"},
+            check=False,
+        )
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert done.returncode == code, done.stderr
+    assert "Apply 3 change(s) to asked-admin?" in done.stderr
+    created = {"SCS-2V-8", "SCS-4V-16-100s", "SCS-1L-1"} & {f.name for f in connect(sim).compute.flavors()}
+    assert created == (set() if answer == "n" else {"SCS-2V-8", "SCS-4V-16-100s", "SCS-1L-1"})
+    if answer == "n":
+        assert "not confirmed: nothing changed" in done.stderr

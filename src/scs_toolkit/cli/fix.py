@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+import click
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -259,8 +260,12 @@ def _confirm(question: str, yes: bool) -> None:
             f"refusing to {question[0].lower()}{question[1:].rstrip('?')} without confirmation: no terminal to ask on",
             "add --yes to go ahead with what is shown above",
         )
-    if not typer.confirm(question, default=False, err=True):
-        raise fail("nothing changed", None)
+    try:
+        confirmed = typer.confirm(question, default=False, err=True)
+    except click.exceptions.Abort:  # Ctrl-C (or the end of input) at the question
+        raise fail("interrupted: nothing changed", None, code=130) from None
+    if not confirmed:
+        raise fail("not confirmed: nothing changed", None)
 
 
 @app.command("apply")
@@ -302,6 +307,9 @@ def apply_command(
         )
     if table:
         _print_plan(plan)
+    elif not yes:  # the data goes to stdout at the end; whoever answers sees what they answer to
+        for change in plan.changes:
+            stderr.print(f"  {escape(change.summary)}", highlight=False)
     _confirm(f"Apply {len(plan.changes)} change(s) to {spec.label}?", yes)
     path = journal_file or new_journal_path(spec.label)
     header = Header(spec.label, auth_url(conn), getattr(conn, "current_project_id", None), iso(utcnow()))

@@ -167,7 +167,7 @@ def _set_specs(
 
 def _sizes_of(vcpus: int, ram_mib: int, disk_gb: int) -> str:
     disk = f"{disk_gb} GB disk" if disk_gb else "no disk"
-    return f"{vcpus} vCPUs, {ram_mib} MiB RAM, {disk}"
+    return f"{vcpus} vCPU{'s' if vcpus != 1 else ''}, {ram_mib} MiB RAM, {disk}"
 
 
 def _sizes(flavor: Flavor) -> str:

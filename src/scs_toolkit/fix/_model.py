@@ -198,9 +198,14 @@ class Plan:
         return tuple(c for c in self.changes if c.needs_admin)
 
     def only(self, areas: Iterable[Area]) -> Plan:
-        """The plan restricted to changes in `areas` (operator steps and notes stay: they are not applied)."""
+        """The plan restricted to changes in `areas` (operator steps stay: they are not applied); a note says
+        how many changes are left out, so that an empty restricted plan does not read as a compliant cloud."""
         wanted = set(areas)
-        return replace(self, changes=tuple(c for c in self.changes if c.area in wanted))
+        kept = tuple(c for c in self.changes if c.area in wanted)
+        left = len(self.changes) - len(kept)
+        names = ", ".join(sorted(a.value for a in wanted))
+        notes = (*self.notes, f"{left} planned change(s) outside --only {names} left out") if left else self.notes
+        return replace(self, changes=kept, notes=notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
