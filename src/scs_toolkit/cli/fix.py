@@ -34,7 +34,11 @@ app = typer.Typer(
 )
 
 SCOPE = typer.Option(
-    None, "--scope", help="Scope alias, uuid or file (default: scs-compatible-iaas).", show_default=False
+    None,
+    "--scope",
+    metavar="SCOPE",
+    help="Scope alias, uuid or file (default: scs-compatible-iaas).",
+    show_default=False,
 )
 TESTS = typer.Option(
     None,

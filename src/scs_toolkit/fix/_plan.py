@@ -10,7 +10,6 @@ own words.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -167,16 +166,6 @@ def _stale(report: SavedReport, outcomes: Mapping[str, Outcome]) -> list[str]:
     if not gone:
         return []
     return [f"failed in the report of {report.checked_at or report.path}, pass now: {', '.join(sorted(gone))}"]
-
-
-def restrict(plan: Plan, areas: Iterable[Area]) -> Plan:
-    """`plan` with only the changes in `areas` (`--only`)."""
-    return plan.only(areas)
-
-
-def without(plan: Plan, keys: Iterable[str]) -> Plan:
-    drop = set(keys)
-    return dataclasses.replace(plan, changes=tuple(c for c in plan.changes if c.key not in drop))
 
 
 def by_standard(changes: Iterable[Change]) -> dict[str, list[Change]]:
