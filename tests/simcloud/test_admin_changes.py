@@ -11,7 +11,7 @@ import pytest
 
 from scs_toolkit.simcloud import SimCloud, SimCloudOptions, login
 
-PATCH = {"Content-Type": "application/openstack-images-v2.1-json-patch"}
+PATCH = {"Content-Type": "application/openstack-images-v2.1-json-patch", "Accept": "application/json"}  # as the SDK
 
 
 class Api:

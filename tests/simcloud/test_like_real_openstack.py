@@ -327,7 +327,9 @@ def test_error_bodies_have_each_services_shape(member: Api) -> None:
     assert glance.status_code == 404
     assert glance.json()["code"] == "404 Not Found" and glance.json()["title"] == "Not Found"
     assert glance.json()["message"].startswith("No image found with ID no-such-image")
-    plain = member.call("GET", "/image/v2/images/no-such-image", headers={"Accept": "*/*"})
+    page = member.call("GET", "/image/v2/images/no-such-image", headers={"Accept": "*/*"})  # as real Glance 33
+    assert page.headers["content-type"] == "text/html; charset=UTF-8" and "<h1>404 Not Found</h1>" in page.text
+    plain = member.call("GET", "/image/v2/images/no-such-image", headers={"Accept": "text/plain"})
     assert plain.headers["content-type"].startswith("text/plain") and plain.text.startswith("404 Not Found\n\n")
     for path in ("/compute/v2.1/flavors", "/image/v2/images", "/network/v2.0/networks", "/volume/v3/x/types"):
         rejected = httpx.get(f"{member.client.base_url}{path}")
@@ -478,3 +480,46 @@ def test_unknown_policy_switches_are_refused(tmp_path: Path, policy: str, says: 
     profile.write_text(f"extends: compliant\ndescription: bad\npolicy: {policy}\n")
     with pytest.raises(ProfileError, match=says):
         load_profile(profile)
+
+
+# -- found by the integration tier against real services (tests/integration/test_simcloud_parity.py) --------
+
+
+def test_compute_limits_carry_the_network_proxy_fields_below_2_36(member: Api) -> None:
+    old = member.call("GET", "/compute/v2.1/limits").json()["limits"]["absolute"]
+    assert {"maxSecurityGroupRules", "maxSecurityGroups", "maxTotalFloatingIps"} <= set(old)
+    assert {"totalFloatingIpsUsed", "totalSecurityGroupsUsed"} <= set(old)
+    new = member.call("GET", "/compute/v2.1/limits", "compute 2.36").json()["limits"]["absolute"]
+    assert not {k for k in new if "SecurityGroup" in k or "FloatingIp" in k}
+
+
+def test_neutron_refuses_a_value_its_converter_cannot_read(member: Api) -> None:
+    bad = member.call("POST", "/network/v2.0/networks", json={"network": {"name": "scs-test-mtu", "mtu": "big"}})
+    assert bad.status_code == 400
+    assert bad.json()["NeutronError"]["type"] == "InvalidInput"
+    assert bad.json()["NeutronError"]["message"] == "Invalid input for mtu. Reason: 'big' is not an integer."
+    flag = member.call("POST", "/network/v2.0/networks", json={"network": {"name": "x", "admin_state_up": "maybe"}})
+    assert flag.status_code == 400 and flag.json()["NeutronError"]["type"] == "InvalidInput"
+    names = [n["name"] for n in member.call("GET", "/network/v2.0/networks").json()["networks"]]
+    assert "scs-test-mtu" not in names and "x" not in names  # nothing was created
+
+
+def test_neutron_lists_no_agents_to_a_member_instead_of_404(member: Api) -> None:
+    reply = member.call("GET", "/network/v2.0/agents")
+    assert (reply.status_code, reply.json()) == (200, {"agents": []})
+
+
+def test_neutron_quota_fields(member: Api) -> None:
+    quota = member.call("GET", "/network/v2.0/quotas/{project}").json()["quota"]
+    assert {"network", "subnet", "port", "router", "floatingip", "rbac_policy", "router_route", "subnetpool"} <= set(
+        quota
+    )
+
+
+def test_placement_names_error_codes_only_from_1_23(member: Api) -> None:
+    old = member.call("GET", "/placement/resource_providers")
+    [error] = old.json()["errors"]
+    assert old.status_code == 403 and "code" not in error
+    new = member.call("GET", "/placement/resource_providers", "placement 1.23")
+    [error] = new.json()["errors"]
+    assert new.status_code == 403 and error["code"] == "placement.undefined_code"

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._cloud import SERVICE_PATHS, Cloud, base_url
 from ._errors import ApiError, error_response
-from ._microversions import MicroversionMiddleware
+from ._microversions import PLACEMENT, MicroversionMiddleware, at_least
 from .services import (
     compute,
     identity,
@@ -87,6 +87,7 @@ def _error(
         kind,
         accept=request.headers.get("accept", ""),
         identity_url=f"{base_url(request)}/identity",
+        placement_codes=service_of(request.url.path) != "placement" or at_least(request, PLACEMENT, "1.23"),
     )
 
 

@@ -93,8 +93,11 @@ def error_response(
     kind: str | None = None,
     accept: str = "",
     identity_url: str = "",
+    placement_codes: bool = True,
 ) -> Response:
-    """The response the real service (or the middleware in front of it) gives for this error."""
+    """The response the real service (or the middleware in front of it) gives for this error.
+
+    `placement_codes`: Placement names an error `code` only from microversion 1.23 on."""
     extra = dict(headers or {})
     if status == 401 and service in TOKEN_CHECKED:
         extra["WWW-Authenticate"] = f'Keystone uri="{identity_url}"'
@@ -102,10 +105,10 @@ def error_response(
         return _json(body, status, extra)
     if service == "image":
         return _webob(status, message, accept, extra)
-    return _json(error_body(service, status, message, kind), status, extra)
+    return _json(error_body(service, status, message, kind, placement_codes), status, extra)
 
 
-def error_body(service: str, status: int, message: str, kind: str | None = None) -> Any:
+def error_body(service: str, status: int, message: str, kind: str | None = None, placement_codes: bool = True) -> Any:
     """The JSON error document of `service` (Glance's negotiated variant is in `error_response`)."""
     if service in ("compute", "volume"):
         return {_NOVA_KEYS.get(status, "computeFault"): {"code": status, "message": message}}
@@ -119,8 +122,9 @@ def error_body(service: str, status: int, message: str, kind: str | None = None)
             "title": title(status),
             "detail": message,
             "request_id": f"req-{uuid.uuid4()}",
-            "code": "placement.undefined_code",
         }
+        if placement_codes:
+            error["code"] = "placement.undefined_code"
         return {"errors": [error]}
     if service == "load-balancer":
         return {"faultcode": "Client" if status < 500 else "Server", "faultstring": message, "debuginfo": None}
@@ -141,7 +145,7 @@ def _webob_json(status: int, message: str) -> dict[str, str]:
 
 
 def _webob(status: int, message: str, accept: str, headers: dict[str, str]) -> Response:
-    """webob's own negotiation between text/plain, text/html and application/json, in that order."""
+    """webob's own negotiation: text/html or application/json if acceptable, else text/plain."""
     offered = _best_offer(accept)
     status_line = f"{status} {title(status)}"
     if offered == "application/json":
@@ -151,13 +155,15 @@ def _webob(status: int, message: str, accept: str, headers: dict[str, str]) -> R
             f"<html>\n <head>\n  <title>{status_line}</title>\n </head>\n <body>\n  <h1>{status_line}</h1>\n"
             f"  {html.escape(message)}<br /><br />\n\n\n\n </body>\n</html>"
         )
-        return Response(page, status_code=status, headers=headers, media_type="text/html")
+        return Response(page, status_code=status, headers=headers, media_type="text/html; charset=UTF-8")
     return Response(f"{status_line}\n\n{message}\n\n   ", status_code=status, headers=headers, media_type="text/plain")
 
 
 def _best_offer(accept: str) -> str:
-    """As webob: each offer gets the quality of the most specific range matching it; ties go to offer order."""
-    offers = ("text/plain", "text/html", "application/json")
+    """As webob's HTTPException: the best of text/html and application/json (no Accept header, or */*: html,
+    the first offer; ties go to offer order), and text/plain when neither is acceptable (checked against
+    real Glance 33: `Accept: */*` gets the HTML page)."""
+    offers = ("text/html", "application/json")
     if not accept.strip():
         return offers[0]
     ranges: list[tuple[str, float]] = []
@@ -183,4 +189,4 @@ def _best_offer(accept: str) -> str:
             quality = max(matches)[1]
             if quality > 0:
                 scored.append((-quality, position, offer))
-    return min(scored)[2] if scored else offers[0]
+    return min(scored)[2] if scored else "text/plain"

@@ -417,6 +417,7 @@ async def limits(request: Request) -> Response:
     token = cloud.token_for(request)
     quotas = cloud.profile.get("quotas", {})
     used = [s for s in cloud.store.all("server") if s["tenant_id"] == token.project_id]
+    flavors = [s["_flavor"] for s in used]  # what each server was booted with
     absolute = {
         "maxTotalInstances": quotas.get("instances", 100),
         "maxTotalCores": quotas.get("cores", 400),
@@ -427,10 +428,20 @@ async def limits(request: Request) -> Response:
         "maxServerGroups": 10,
         "maxServerGroupMembers": 10,
         "totalInstancesUsed": len(used),
-        "totalCoresUsed": 0,
-        "totalRAMUsed": 0,
+        "totalCoresUsed": sum(int(f["vcpus"]) for f in flavors),
+        "totalRAMUsed": sum(int(f["ram"]) for f in flavors),
         "totalServerGroupsUsed": 0,
     }
+    if not at_least(request, COMPUTE, "2.36"):  # the network proxy fields went with 2.36 (-1: Neutron decides)
+        absolute.update(
+            {
+                "maxSecurityGroupRules": -1,
+                "maxSecurityGroups": -1,
+                "maxTotalFloatingIps": -1,
+                "totalFloatingIpsUsed": 0,
+                "totalSecurityGroupsUsed": 0,
+            }
+        )
     if not at_least(request, COMPUTE, "2.57"):  # personality files went with 2.57
         absolute.update({"maxPersonality": 5, "maxPersonalitySize": 10240})
     return respond({"limits": {"absolute": absolute, "rate": []}})

@@ -128,11 +128,45 @@ def _find(cloud: Cloud, token: Token, spec: _Spec, record_id: str) -> Record:
     return record
 
 
+#: Neutron's converters for typed attributes (its attribute maps: convert_to_int, convert_to_boolean).
+_INTEGERS = frozenset(
+    {"mtu", "ip_version", "port_range_min", "port_range_max", "prefixlen", "provider:segmentation_id"}
+)
+_BOOLEANS = frozenset(
+    {"admin_state_up", "shared", "port_security_enabled", "router:external", "enable_dhcp", "is_default", "distributed"}
+)
+
+
+def _converted(attribute: str, value: Any) -> Any:
+    """The value as Neutron's converter leaves it, or its 400 InvalidInput."""
+    if attribute in _INTEGERS and value is not None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise ApiError(400, f"Invalid input for {attribute}. Reason: '{value}' is not an integer.", kind="InvalidInput")
+    if attribute in _BOOLEANS:
+        truth = {"true": True, "1": True, "false": False, "0": False}
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, str)) and str(value).lower() in truth:
+            return truth[str(value).lower()]
+        raise ApiError(
+            400,
+            f"Invalid input for {attribute}. Reason: '{value}' cannot be converted to boolean.",
+            kind="InvalidInput",
+        )
+    return value
+
+
 def _check_attributes(spec: _Spec, body: dict[str, Any], token: Token) -> None:
-    """Neutron's API layer: 400 for attributes the resource does not have, then 403 for admin-only ones."""
+    """Neutron's API layer: 400 for attributes the resource does not have or values its converters refuse,
+    then 403 for admin-only ones. Converted values replace the given ones (`"mtu": "1450"` is 1450)."""
     unknown = sorted(set(body) - set(spec.creatable))
     if unknown:
         raise ApiError(400, f"Unrecognized attribute(s) '{', '.join(unknown)}'", kind="HTTPBadRequest")
+    for attribute in list(body):
+        body[attribute] = _converted(attribute, body[attribute])
     for attribute in spec.admin_only:
         if attribute in body:
             _policy(token.is_admin, f"rule:create_{spec.singular} and rule:create_{spec.singular}:{attribute}")
@@ -952,8 +986,18 @@ async def quotas(request: Request, project_id: str) -> Response:
         "floatingip": limits.get("floating_ips", 50),
         "security_group": 50,
         "security_group_rule": 500,
+        "rbac_policy": 10,
+        "router_route": 30,
+        "subnetpool": -1,
     }
     return respond({"quota": body})
+
+
+@router.get(PREFIX + "/agents")
+async def agents(request: Request) -> Response:
+    """No agents run in the simulated cloud; Neutron's policy filters the list for members, it does not refuse it."""
+    cloud_of(request).token_for(request)
+    return respond({"agents": []})
 
 
 # -- routes -----------------------------------------------------------------------------------------
