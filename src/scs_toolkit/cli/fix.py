@@ -387,7 +387,7 @@ def undo_command(
     from .._serving import interruptible
     from ..collect import collect_iaas
     from ..collect._login import auth_url
-    from ..fix import Journal, JournalError, NeedsAdmin, latest_journal, read_journal, undo_entries
+    from ..fix import Journal, JournalError, NeedsAdmin, latest_journal, read_journal, to_undo, undo_entries
 
     [spec] = cloud_specs([cloud] if cloud else None, insecure, cacert)
     path = journal_file or latest_journal(spec.label)
@@ -407,13 +407,7 @@ def undo_command(
             f"{path} records changes to cloud {header.cloud} ({header.auth_url}), not to {spec.label} ({here[0]})",
             "undo with the cloud the journal was written for (--os-cloud NAME)",
         )
-    pending = [
-        e
-        for e in entries
-        if e.undo not in ("reverted", "already")
-        and e.status != "skipped"
-        and not (e.status == "failed" and e.created_id is None)
-    ]
+    pending = to_undo(entries)
     table = output is OutputFormat.table
     if not pending:
         if table:

@@ -19,7 +19,7 @@ from ._journal import Entry, Header, Journal, JournalError, journal_dir, latest_
 from ._model import Action, Area, Change, OperatorStep, Plan
 from ._plan import Selection, make_plan, testcases
 from ._report_input import ReportError, SavedReport, load_report
-from ._undo import Reverted, undo_entries
+from ._undo import Reverted, to_undo, undo_entries
 
 __all__ = [
     "Action",
@@ -52,5 +52,6 @@ __all__ = [
     "read_journal",
     "take_inventory",
     "testcases",
+    "to_undo",
     "undo_entries",
 ]

@@ -120,7 +120,7 @@ def _sizes_tuple(flavor: Flavor) -> tuple[int, int, int]:
 def _create(ctx: Context, standard: standards.StandardFlavor, parsed: flavor_names.FlavorName, testcase: str) -> Change:
     specs = wanted_specs(None, parsed)
     fixes = [testcase]
-    if ctx.selected(RNG_TESTCASE) or ctx.failing(RNG_TESTCASE):
+    if ctx.failing(RNG_TESTCASE):
         fixes.append(RNG_TESTCASE)
     specs[RNG_SPEC] = "True"  # scs-0101: every flavor lets guests have a virtio RNG
     disk = standard.disk_gb or 0

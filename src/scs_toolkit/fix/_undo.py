@@ -43,6 +43,18 @@ class Reverted:
     recreated_id: str | None = None
 
 
+def to_undo(entries: list[Entry]) -> list[Entry]:
+    """The entries that changed something (or may have: a run that died mid-change) and are not reverted yet."""
+    return [
+        e
+        for e in entries
+        if e.undo not in ("reverted", "already")
+        and e.status != "skipped"
+        # a failed change made nothing, unless it recorded what it made first (a flavor before its specs)
+        and not (e.status == "failed" and e.created_id is None)
+    ]
+
+
 def undo_entries(
     conn: Any,
     entries: list[Entry],
@@ -54,11 +66,7 @@ def undo_entries(
     """Revert every entry that changed something and is not reverted yet, newest first."""
     usage = flavor_usage(conn, admin)
     results = []
-    for entry in reversed(entries):
-        if entry.undo in ("reverted", "already") or entry.status == "skipped":
-            continue
-        if entry.status == "failed" and entry.created_id is None:
-            continue  # a failed change made nothing (a flavor created before its specs failed has an id)
+    for entry in reversed(to_undo(entries)):
         if stop is not None and stop.is_set():
             break
         try:
