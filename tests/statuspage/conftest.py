@@ -131,3 +131,23 @@ def running_page(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def status_page(running_page: StatusPage) -> StatusPage:
     reset(running_page.database)
     return running_page
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def running_standalone(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StatusPage]:
+    """Only the stand-alone server, once per module: for rules that do not depend on where it runs."""
+    database = _database(request.param, tmp_path_factory.mktemp("statuspage"))
+    secrets = make_tokens(database)
+    app = create_standalone_app(database, PageSettings(public_url="http://status.example"))
+    with BackgroundServer(app) as server:
+        yield StatusPage(server.url, database, secrets, app)
+    reset(database, tokens_too=True)
+    database.close()
+
+
+@pytest.fixture
+def standalone(running_standalone: StatusPage) -> StatusPage:
+    reset(running_standalone.database)
+    return running_standalone

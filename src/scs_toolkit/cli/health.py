@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 import typer
@@ -52,6 +54,25 @@ WITH_VOLUMES = typer.Option(False, "--with-volumes", help="Also one volume per s
 TIMEOUT = typer.Option(30.0, "--timeout", min=1, help="Seconds before an API request counts as hanging and is cut.")
 SSH_TIMEOUT = typer.Option(120.0, "--ssh-timeout", min=1, help="Seconds the jump host may take to accept SSH.")
 WEBHOOK = typer.Option(None, "--webhook", help="POST alerts as JSON to this URL.")
+STATUS_PAGE = typer.Option(
+    None,
+    "--status-page",
+    metavar="URL",
+    help="Report every iteration and its alerts to this status page (e.g. http://monitor:8080/status): "
+    "alerts open incidents on the cloud's component (label cloud=NAME), clean iterations resolve them.",
+)
+STATUS_TOKEN_FILE = typer.Option(
+    None,
+    "--status-token-file",
+    metavar="FILE",
+    help="File with the status page's machine token (scs status token add NAME --scope machine --token-file FILE).",
+)
+STATUS_PROPOSE = typer.Option(
+    False, "--status-propose", help="Only propose incidents; a person confirms them (scs status incident confirm)."
+)
+STATUS_RESOLVE_AFTER = typer.Option(
+    3, "--status-resolve-after", min=1, help="Clean iterations after which the status page resolves an incident."
+)
 
 
 def _schedules(
@@ -95,6 +116,35 @@ def _monitor(db: str | None, webhook: str | None, insecure: bool, cacert: str | 
         connector=lambda cloud, timeout: connect(cloud, timeout, insecure, cacert),
     )
     return monitor, store
+
+
+def _bridge(
+    url: str | None, token_file: Path | None, propose: bool, resolve_after: int, dashboard_url: str | None
+) -> Any:
+    """The status page bridge for --status-page, or None; exit 2 when the token cannot be read."""
+    from ..health._incidents import BridgeSettings, StatusPageBridge
+
+    if url is None:
+        if token_file is not None:
+            raise fail("--status-token-file needs --status-page URL")
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise fail(
+            f"--status-page must be an http(s) URL, not {url!r}", "e.g. --status-page http://monitor:8080/status"
+        )
+    if token_file is None:
+        raise fail(
+            "--status-page needs --status-token-file FILE",
+            "scs status token add NAME --scope machine --token-file FILE",
+        )
+    try:
+        token = token_file.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise fail(f"cannot read the status page token file {token_file}: {error.strerror}") from None
+    if "." not in token:
+        raise fail(f"{token_file} does not hold a status page token (NAME.SECRET)", "scs status token add --help")
+    settings = BridgeSettings(url, token, dashboard_url, "propose" if propose else "open", resolve_after)
+    return StatusPageBridge(settings)
 
 
 def _masked(url: str) -> str:
@@ -157,6 +207,10 @@ def run(
     ssh_timeout: float = SSH_TIMEOUT,
     db: Optional[str] = DB,
     webhook: Optional[str] = WEBHOOK,
+    status_page: Optional[str] = STATUS_PAGE,
+    status_token_file: Optional[Path] = STATUS_TOKEN_FILE,
+    status_propose: bool = STATUS_PROPOSE,
+    status_resolve_after: int = STATUS_RESOLVE_AFTER,
     output: RunFormat = typer.Option(
         RunFormat.table,
         "--format",
@@ -170,7 +224,9 @@ def run(
 
     options = _options(vms, with_lb, with_volumes, timeout, ssh_timeout)
     schedules = _schedules(clouds, insecure, cacert, None if forever else iterations, interval, options)
+    bridge = _bridge(status_page, status_token_file, status_propose, status_resolve_after, None)
     monitor, store = _monitor(db, webhook, insecure, cacert)
+    monitor.after_evaluation = bridge
     lock = threading.Lock()
     progress, on_step = _progress(schedules)
 
@@ -189,6 +245,8 @@ def run(
     with stop_on_signals(stop), progress:
         results = monitor.run(schedules, stop, show, on_step=on_step)
     store.close()
+    if bridge is not None:
+        bridge.close()
     if output is RunFormat.json:
         sys.stdout.write(json.dumps([r.summary() for r in results], indent=2) + "\n")
     if stop.is_set():
@@ -210,6 +268,10 @@ def serve(
     ssh_timeout: float = SSH_TIMEOUT,
     db: Optional[str] = DB,
     webhook: Optional[str] = WEBHOOK,
+    status_page: Optional[str] = STATUS_PAGE,
+    status_token_file: Optional[Path] = STATUS_TOKEN_FILE,
+    status_propose: bool = STATUS_PROPOSE,
+    status_resolve_after: int = STATUS_RESOLVE_AFTER,
     host: str = typer.Option("127.0.0.1", help="Address for the dashboard and /metrics."),
     port: int = typer.Option(8090, help="Port for the dashboard and /metrics."),
 ) -> None:
@@ -222,16 +284,23 @@ def serve(
     options = _options(vms, with_lb, with_volumes, timeout, ssh_timeout)
     schedules = _schedules(clouds, insecure, cacert, None, interval, options)
     monitor, store = _monitor(db, webhook, insecure, cacert)
+    monitor.after_evaluation = bridge = _bridge(
+        status_page, status_token_file, status_propose, status_resolve_after, None
+    )
     try:
         server = BackgroundServer(create_health_app(store, monitor.metrics), host, port).start()
     except OSError as error:
         raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port") from None
     stdout.print(f"health monitor dashboard on [bold]{escape(server.url)}[/] (Ctrl-C stops and cleans up)")
+    if bridge is not None:  # the evidence links of its updates point at this dashboard
+        bridge.settings = dataclasses.replace(bridge.settings, dashboard_url=server.url)
     stop = threading.Event()
     with stop_on_signals(stop):
         monitor.run(schedules, stop, lambda result: stderr.print(_line(result), highlight=False))
     server.stop()
     store.close()
+    if bridge is not None:
+        bridge.close()
 
 
 @app.command()

@@ -52,6 +52,8 @@ class Alerter:
     def __init__(self, store: HealthStore, rules: AlertRules | None = None, webhook: str | None = None) -> None:
         self.store, self.rules, self.webhook = store, rules or AlertRules(), webhook
         self._firing: dict[tuple[str, str], bool] = {}
+        #: (cloud, rule) -> the alert as it fires now: since when (`at`), and its latest message.
+        self._active: dict[tuple[str, str], Alert] = {}
         self._lock = threading.Lock()
 
     def evaluate(self, cloud: str) -> list[Alert]:
@@ -87,9 +89,20 @@ class Alerter:
                 if self._firing.get((cloud, rule), False) != firing:
                     self._firing[cloud, rule] = firing
                     changed.append(Alert(cloud, rule, firing, message or f"{rule} is back to normal", now))
+                if message is None:
+                    self._active.pop((cloud, rule), None)
+                else:
+                    since = self._active[cloud, rule].at if (cloud, rule) in self._active else now
+                    self._active[cloud, rule] = Alert(cloud, rule, True, message, since)
         for alert in changed:
             self._announce(alert)
         return changed
+
+    def firing(self, cloud: str) -> list[Alert]:
+        """The alerts of `cloud` firing after its last evaluation: each since it started, with its latest
+        message (what the status page bridge turns into incidents)."""
+        with self._lock:
+            return sorted((a for (c, _), a in self._active.items() if c == cloud), key=lambda a: a.rule)
 
     def _announce(self, alert: Alert) -> None:
         state = "FIRING" if alert.firing else "resolved"

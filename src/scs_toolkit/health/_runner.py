@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._alerts import Alerter
+from ._alerts import Alert, Alerter
 from ._metrics import HealthMetrics
 from ._model import IterationResult, ScenarioOptions, StepResult
 from ._scenario import Scenario
@@ -43,8 +43,11 @@ class HealthMonitor:
         metrics: HealthMetrics,
         alerter: Alerter,
         connector: Callable[[str, float], Any] = connect,
+        after_evaluation: Callable[[IterationResult, list[Alert]], None] | None = None,
     ) -> None:
         self.store, self.metrics, self.alerter, self.connector = store, metrics, alerter, connector
+        #: Called with each iteration and the alerts firing after it (e.g. the status page bridge).
+        self.after_evaluation = after_evaluation
 
     def run(
         self,
@@ -62,6 +65,8 @@ class HealthMonitor:
                 self.store.add(result)
                 self.metrics.iteration(result)
                 self.alerter.evaluate(schedule.cloud)
+                if self.after_evaluation is not None:
+                    self.after_evaluation(result, self.alerter.firing(schedule.cloud))
                 with lock:
                     results.append(result)
                 on_result(result)

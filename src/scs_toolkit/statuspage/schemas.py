@@ -35,6 +35,8 @@ def _moment(value: Any) -> Any:
     """RFC 3339 strings only: pydantic would also take numbers as Unix times."""
     if value is None:
         return None
+    if isinstance(value, dt.datetime):  # built in Python (JSON has no such type)
+        return aware(value)
     if not isinstance(value, str) or len(value) > 64:
         raise ValueError("must be an RFC 3339 date-time string such as 2026-01-31T12:00:00Z")
     try:
