@@ -273,6 +273,9 @@ class OpenStackServices:
         self, name: str, argv: list[str], env: dict[str, str] | None = None, user: tuple[int, int] | None = None
     ) -> _Process:
         log = self.layout.logs / f"{name}.out"
+        environment = {**os.environ, **(env or {})}
+        if user is not None:  # another user cannot read the test run's XDG folders (Erlang keeps its cookie there)
+            environment = {k: v for k, v in environment.items() if not k.startswith("XDG_")}
         with log.open("ab") as out:
             popen = subprocess.Popen(
                 argv,
@@ -280,7 +283,7 @@ class OpenStackServices:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: down() kills it with all its children
-                env={**os.environ, **(env or {})},
+                env=environment,
                 cwd=self.layout.root,
                 user=user[0] if user else None,
                 group=user[1] if user else None,

@@ -107,6 +107,7 @@ def _images(conn: openstack.connection.Connection) -> tuple[Image, ...]:
                 MappingProxyType(
                     {str(k): str(v) for k, v in properties.items() if k not in _IMAGE_CORE and v is not None}
                 ),
+                image.virtual_size,
             )
         )
     return tuple(result)
@@ -151,6 +152,9 @@ def _default_rules(conn: openstack.connection.Connection) -> tuple[DefaultRule, 
             r.remote_ip_prefix,
             bool(r.used_in_default_sg),
             bool(r.used_in_non_default_sg),
+            r.protocol or None,
+            r.port_range_min,
+            r.port_range_max,
         )
         for r in rules
     )

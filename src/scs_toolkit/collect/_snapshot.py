@@ -37,6 +37,8 @@ class Image:
     created_at: str | None
     hash_algo: str | None = None
     properties: Mapping[str, str] = field(default_factory=_empty)
+    #: Bytes the disk takes when unpacked (qcow2 is smaller as a file); None where Glance does not know it.
+    virtual_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ class DefaultRule:
     remote_ip_prefix: str | None
     used_in_default_sg: bool
     used_in_non_default_sg: bool
+    #: None: any protocol (and then no ports); an egress rule allows "all egress" only like that.
+    protocol: str | None = None
+    port_range_min: int | None = None
+    port_range_max: int | None = None
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,9 @@ class RuleDetail:
             v.get("remote_ip_prefix"),
             bool(v.get("used_in_default_sg")),
             bool(v.get("used_in_non_default_sg")),
+            v.get("protocol") or None,
+            v.get("port_range_min"),
+            v.get("port_range_max"),
         )
 
 

@@ -117,3 +117,15 @@ def test_standard_images() -> None:
     assert run("scs-0104-image-capi-2", capi) is Status.PASS
     assert run("scs-0104-source-capi-2", capi) is Status.PASS
     assert run("scs-0104-image-capi-1", capi) is Status.FAIL  # the old scheme uses a space
+
+
+@pytest.mark.parametrize(
+    ("virtual_size", "status"),
+    [(None, Status.PASS), (8 * 2**30, Status.PASS), (8 * 2**30 + 1, Status.FAIL), (20 * 2**30, Status.FAIL)],
+)
+def test_min_disk_must_hold_the_unpacked_image(virtual_size: int | None, status: Status) -> None:
+    """A 1 GiB qcow2 file may unpack to 20 GiB: min_disk 8 GiB would not boot (the file size alone hides it)."""
+    import dataclasses
+
+    packed = dataclasses.replace(image(), virtual_size=virtual_size)
+    assert run("scs-0102-prop-min_disk", packed) is status

@@ -134,8 +134,11 @@ def rule(
     prefix: str | None = None,
     default: bool = True,
     custom: bool = True,
+    protocol: str | None = None,
+    ports: tuple[int, int] | None = None,
 ) -> DefaultRule:
-    return DefaultRule(direction, ethertype, group, prefix, default, custom)
+    low, high = ports or (None, None)
+    return DefaultRule(direction, ethertype, group, prefix, default, custom, protocol, low, high)
 
 
 STANDARD_RULES = (
@@ -155,6 +158,9 @@ STANDARD_RULES = (
         ((rule("egress", "IPv4", custom=False), rule("egress", "IPv6", custom=False)), Status.FAIL),
         ((rule("egress", "IPv4", prefix="0.0.0.0/0"), rule("egress", "IPv6", prefix="::/0")), Status.PASS),
         ((rule("egress", "IPv4", prefix="10.0.0.0/8"), rule("egress", "IPv6")), Status.FAIL),
+        ((rule("egress", "IPv4", protocol="tcp"), *STANDARD_RULES[1:]), Status.FAIL),  # tcp only is not all egress
+        ((rule("egress", "IPv4", protocol="tcp", ports=(443, 443)), *STANDARD_RULES[1:]), Status.FAIL),
+        ((rule("egress", "IPv4", protocol="any"), *STANDARD_RULES[1:]), Status.PASS),
         ((), Status.FAIL),
     ],
 )

@@ -97,8 +97,11 @@ def _register(prop: str, problem: Callable[[Image], str | None], fix: str, sever
 def _min_disk(image: Image) -> str | None:
     if not image.min_disk:
         return "min_disk is missing or 0"
-    if image.size is not None and image.min_disk * 2**30 < image.size:
-        return f"min_disk {image.min_disk} GiB is smaller than the image ({image.size} bytes)"
+    # the disk a server gets must hold the unpacked image: its virtual size, where Glance knows it
+    needed = max(image.size or 0, image.virtual_size or 0)
+    if needed and image.min_disk * 2**30 < needed:
+        what = "virtual size" if (image.virtual_size or 0) > (image.size or 0) else "image"
+        return f"min_disk {image.min_disk} GiB is smaller than the {what} ({needed} bytes)"
     return None
 
 

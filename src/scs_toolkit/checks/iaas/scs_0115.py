@@ -45,6 +45,9 @@ def default_rules(snapshot: IaasSnapshot) -> Outcome:
                 and r.ethertype == ethertype
                 and getattr(r, flag)
                 and (r.remote_ip_prefix in (None, "", _ALL[ethertype]))
+                and r.protocol in (None, "", "any")  # a tcp-only (or one-port) rule is not "all egress"
+                and r.port_range_min is None
+                and r.port_range_max is None
                 for r in rules
             ):
                 findings.append(
