@@ -7,8 +7,7 @@ from typing import Optional
 
 import typer
 
-from .. import __version__
-from . import _help, check, cluster, demo, fix, flavor, health, iam, monitor, report, scope, simcloud, simk8s
+from . import _help, check, cluster, demo, fix, flavor, health, iam, monitor, report, scope, simcloud, simk8s, status
 
 _help.install()
 
@@ -27,6 +26,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(iam.app, name="iam")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(health.app, name="health")
+app.add_typer(status.app, name="status")
 app.command("demo")(demo.demo)
 app.add_typer(check.app, name="check")
 app.add_typer(cluster.app, name="cluster")
@@ -35,6 +35,8 @@ app.add_typer(fix.app, name="fix")
 
 def _print_version(value: bool) -> None:
     if value:
+        from .. import __version__
+
         typer.echo(f"scs-toolkit {__version__}")
         raise typer.Exit()
 

@@ -6,15 +6,12 @@ import datetime as dt
 import enum
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
-from xml.etree import ElementTree
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ._cloud import CACERT, CLOUD, CLOUDS, INSECURE, cloud_specs
@@ -160,6 +157,10 @@ def check(
     if subject and len(specs) > 1:
         raise fail("--subject names one subject; with several clouds or contexts the subjects are their names")
     signer = _signer(sign_key, passphrase_file) if sign_key else None  # ask for a passphrase before the long run
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -433,6 +434,8 @@ def _write_report(path: Path, documents: list[dict[str, Any]]) -> None:
 
 
 def _junit(documents: list[dict[str, Any]]) -> str:
+    from xml.etree import ElementTree
+
     suites = ElementTree.Element("testsuites")
     for document in documents:
         details = document["details"]

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 import yaml
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .._paths import state_dir
@@ -22,6 +21,8 @@ from ._cloud import CACERT, CLOUD, CLOUDS, INSECURE, cloud_specs, connect_or_fai
 from ._output import FORMAT_OPTION, OutputFormat, emit, fail, stderr, stdout
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from ..health import CloudSchedule, HealthStore, IterationResult, ScenarioOptions
 
 app = typer.Typer(
@@ -174,6 +175,8 @@ def _line(result: IterationResult) -> str:
 
 def _progress(schedules: list[CloudSchedule]) -> tuple[Progress, Callable[[str, int, str], None]]:
     """A live line per cloud on stderr (iteration and step), when stderr is a terminal."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

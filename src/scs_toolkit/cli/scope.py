@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import standards
 from ._output import FORMAT_OPTION, OutputFormat, emit, fail
+
+if TYPE_CHECKING:
+    from .. import standards
 
 app = typer.Typer(
     help="Certificate scopes: versions, their state on a date, and their testcases.", no_args_is_help=True
@@ -21,6 +23,8 @@ _STATE_STYLE = {"effective": "green", "warn": "yellow", "draft": "blue", "deprec
 
 def load(reference: str) -> standards.Scope:
     """Load a scope for a command, turning problems into an error message and exit code 2."""
+    from .. import standards  # pydantic and the scope files load only for commands that need them
+
     try:
         return standards.load_scope(reference)
     except standards.ScopeError as error:
@@ -44,6 +48,8 @@ DATE_OPTION = typer.Option(None, "--date", help="Reference date YYYY-MM-DD (defa
 @app.command("list")
 def list_scopes(output: OutputFormat = FORMAT_OPTION) -> None:
     """List the bundled scopes with the state of their versions today."""
+    from .. import standards
+
     today = dt.date.today()
     records: list[dict[str, Any]] = []
     for alias, scope in zip(standards.BUNDLED_SCOPES, standards.bundled_scopes(), strict=False):
