@@ -246,7 +246,7 @@ class UptimeOut(Wire):
     start: UtcMoment
     end: UtcMoment
     include_maintenance: bool
-    #: Seconds of the range in each state: a severity's name, "maintenance", "unknown" or "operational".
+    #: Seconds of the range in each state: a severity's name, "maintenance", "unknown", or "none" (no impact).
     seconds: dict[str, float]
     #: Share of the measured time (maintenance left out unless included) the component was not in its worst band.
     uptime: float | None

@@ -2,7 +2,7 @@
 
 Both work on impact intervals (begin, end, severity) clipped to the range. At each moment a component
 is in the band of its worst active impact, "maintenance" when only maintenance (severity 0) is active,
-and "operational" without any. Pure functions: the queries live in the callers.
+and "none" without any. Pure functions: the queries live in the callers.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from .catalog import MAINTENANCE, Band, band_of
 
 OPERATIONAL = "operational"
+#: In uptime seconds: time without any impact (a severity table may name a band "operational" too).
+UNAFFECTED = "none"
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def uptime(
     for left, right, severity in _segments(intervals, start, end):
         span = (right - left).total_seconds()
         if severity is None:
-            seconds[OPERATIONAL] += span
+            seconds[UNAFFECTED] += span
             continue
         band = band_of(severity, scale)
         seconds[band.name] += span
@@ -73,7 +75,7 @@ def uptime(
     measured = total if include_maintenance else total - maintenance
     if include_maintenance:
         down += maintenance
-    affected = total - seconds.get(OPERATIONAL, 0.0) - (0.0 if include_maintenance else maintenance)
+    affected = total - seconds.get(UNAFFECTED, 0.0) - (0.0 if include_maintenance else maintenance)
     return Uptime(
         dict(seconds),
         None if measured <= 0 else 1.0 - down / measured,
