@@ -26,6 +26,7 @@ from ..services import catalog, components, incidents, ingest, timeline
 
 router = APIRouter(include_in_schema=False)
 DAYS = 90
+FAR_FUTURE = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
 Palette = Annotated[str, Query(pattern="^(default|colorblind)$")]
 
 
@@ -168,9 +169,10 @@ def overview(
     )
 
 
-def _future(db: Session, days: int = 365) -> list[Incident]:
+def _future(db: Session) -> list[Incident]:
+    """Everything planned, however far ahead (moments are bounded to the years 2000..2999)."""
     now = naive(utcnow())
-    rows = incidents.window(db, ANONYMOUS, aware(now), aware(now + dt.timedelta(days=days)))
+    rows = incidents.window(db, ANONYMOUS, aware(now), FAR_FUTURE)
     return sorted((i for i in rows if i.began_at is not None and i.began_at > now), key=lambda i: i.began_at or now)
 
 
@@ -235,9 +237,7 @@ def maintenance(request: Request, db: DbSession, palette: Palette = "default") -
     colours = _colours(db, palette)
     names_by_id = {c.id: c.display_name for c in db.scalars(select(Component)) if components.visible(c, ANONYMOUS)}
     windows = [
-        i
-        for i in incidents.window(db, ANONYMOUS, now - dt.timedelta(days=30), now + dt.timedelta(days=365))
-        if _is_maintenance(i)
+        i for i in incidents.window(db, ANONYMOUS, now - dt.timedelta(days=30), FAR_FUTURE) if _is_maintenance(i)
     ]
     windows.sort(key=lambda i: i.began_at or naive(now))
     by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
