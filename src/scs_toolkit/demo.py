@@ -1,5 +1,6 @@
-"""The whole system on one machine: simulated clouds as subjects, the compliance monitor, checks with
-signed uploads, and the health monitor, all over real HTTP on loopback.
+"""The whole system on one machine: simulated clouds as subjects, the compliance monitor (with the status
+page at /status/), checks with signed uploads, and the health monitor, whose alerts open incidents on
+the status page, all over real HTTP on loopback.
 
 Everything that should outlive a run (monitor and health databases, signing keys, clouds.yaml, the
 last reports) lives in one data directory, so history accumulates across runs and days.
@@ -38,6 +39,7 @@ from .health import (
     ScenarioOptions,
     create_health_app,
 )
+from .health._incidents import BridgeSettings, StatusPageBridge
 from .monitor.accounts import AccountSpec, hash_api_key, sync_accounts
 from .monitor.app import create_app
 from .monitor.db import Database, migrate
@@ -45,6 +47,7 @@ from .reports import report_document, sign, to_yaml, upload
 from .runner import RunResult, run_scope
 from .simcloud import SimCloud, SimCloudOptions, write_clouds_yaml
 from .simk8s import SimK8s, SimK8sOptions
+from .statuspage.schemas import ComponentRequest as StatusComponent
 
 MARKER = ".scs-demo"
 IAAS = "scs-compatible-iaas"
@@ -255,8 +258,28 @@ class Demo:
                 f"cannot listen on 127.0.0.1:{port}: {error.strerror}; the port is taken, choose another with --port (0 picks a free one)"
             ) from None
         self.monitor_url = monitor.url
+        self.status_url = f"{self.monitor_url}/status"
+        self.bridge = StatusPageBridge(BridgeSettings(self.status_url, self._status_page(), self.health_url))
         self.say(f"compliance monitor on {self.monitor_url} (database {self.data_dir / 'monitor.db'})")
+        self.say(f"status page on {self.status_url}/ (incidents from the health monitor's alerts)")
         self.say(f"health monitor dashboard on {self.health_url}")
+
+    def _status_page(self) -> str:
+        """A status page component per cloud (label cloud=NAME, kept across runs) and a fresh machine
+        token for the health monitor's bridge: so the flaky cloud's alerts become real incidents."""
+        from .statuspage.model import Actor
+        from .statuspage.services import components, tokens
+
+        actor = Actor("scs demo", "admin")
+        with self.database.session() as session:
+            for subject in SUBJECTS:
+                if not components.of_cloud(session, subject.name):
+                    request = StatusComponent(display_name=subject.display_name, labels={"cloud": subject.name})
+                    components.create(session, actor, request)
+            if any(t.name == "demo-healthmon" for t in tokens.listing(session)):
+                tokens.remove(session, actor, "demo-healthmon")
+                session.flush()
+            return tokens.create(session, actor, "demo-healthmon", "machine", "healthmon")
 
     def _accounts(self) -> dict[str, str]:
         """Accounts for the subjects with fresh API keys (hashes stored) and the kept signing keys."""
@@ -334,7 +357,13 @@ class Demo:
         return CheckOutcome(subject.name, {v.version: v.verdict.value for v in result.verdicts}, True)
 
     def _health_monitor(self) -> HealthMonitor:
-        return HealthMonitor(self.health_store, self.health_metrics, self.alerter, connector=self._connect)
+        return HealthMonitor(
+            self.health_store,
+            self.health_metrics,
+            self.alerter,
+            connector=self._connect,
+            after_evaluation=self.bridge,
+        )
 
     def _schedules(self, iterations: int | None, interval_s: float) -> list[CloudSchedule]:
         options = ScenarioOptions(vms=1, api_timeout_s=10)
@@ -385,6 +414,8 @@ class Demo:
             cloud.stop()
         for cluster in self.clusters.values():
             cluster.stop()
+        if hasattr(self, "bridge"):
+            self.bridge.close()
         if hasattr(self, "database"):
             self.database.close()
         if hasattr(self, "health_store"):
