@@ -79,7 +79,7 @@ def window(
         raise bad("end must not be before start")
     query = (
         select(Incident)
-        .options(selectinload(Incident.impacts), selectinload(Incident.updates))
+        .options(selectinload(Incident.impacts), selectinload(Incident.updates), selectinload(Incident.rca))
         .where(
             Incident.proposed.is_(False),
             Incident.began_at <= naive(end),
