@@ -17,12 +17,16 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 import yaml
+from sqlalchemy import select
 
 from scs_toolkit._serving import BackgroundServer
 from scs_toolkit._web import wants_html
 from scs_toolkit.monitor.accounts import hash_api_key, load_accounts, sync_accounts
 from scs_toolkit.monitor.app import create_app
-from scs_toolkit.monitor.db import Database, migrate
+from scs_toolkit.monitor.db import Database, Result, migrate
+from scs_toolkit.monitor.services import status
+from scs_toolkit.monitor.services.evaluation import certified_days
+from scs_toolkit.monitor.services.status import ComplianceCache
 from scs_toolkit.standards import load_scope
 
 from .helpers import keypair, post, report
@@ -74,8 +78,10 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
     )
     with database.session() as session:
         sync_accounts(session, load_accounts(accounts))
-    with BackgroundServer(create_app(database)) as server:
-        yield {"url": server.url, "database": database, "keys": {name: key for name, (key, _) in keys.items()}}
+    app = create_app(database)
+    with BackgroundServer(app) as server:
+        yield {"url": server.url, "app": app, "database": database, "keys": {n: key for n, (key, _) in keys.items()}}
+    app.state.compliance.close()
     database.close()
 
 
@@ -159,6 +165,44 @@ def test_compliance_share_over_30_and_90_days_and_its_cache_follows_new_reports(
     assert post(site, [passing(at=days_ago(0) + dt.timedelta(seconds=30))]).status_code == 201  # fixed today
     html = get(site, "/").text
     assert "67 % of 30 d" in row(section(html, "certified"), "cloud-a")  # 20 of 30: recomputed, not cached
+
+
+def test_compliance_from_whole_checks_agrees_with_the_sweep_over_every_result(site: dict[str, Any]) -> None:
+    """The overview's fast path (one row per check moment) against the full sweep, on a history with a
+    failing stretch, an ABORT, two reports at one moment and a gap long enough for results to expire;
+    a check covering only part of a version sends it back to the sweep."""
+    offsets = [60, 59, 58, 40, 39, 38, 20, 19, 10, 9, 8, 2, 1]
+    documents = [passing(at=days_ago(k)) for k in offsets]
+    documents += [passing(at=days_ago(k), **{"scs-0100-syntax-check": -1}) for k in (39, 9)]
+    documents += [passing(at=days_ago(19), **{"scs-0101-entropy-avail": 0})]
+    assert post(site, documents).status_code == 201
+    scope = load_scope("scs-compatible-iaas")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    dates = [now.date() - dt.timedelta(days=k) for k in range(89, -1, -1)]
+    start = dt.datetime.combine(dates[0], dt.time()) - status.lookback(scope)
+    with site["database"].session() as db:
+        fast = status.certified_by_check(db, "cloud-a", scope, start, now, dates)
+        rows = [(t, v, c) for t, v, c in db.execute(select(Result.testcase, Result.value, Result.checked_at))]
+        assert fast is not None and fast == certified_days(scope, rows, dates, now)
+        assert True in fast and False in fast
+    assert post(site, [report(checked_at=days_ago(0), **{"scs-0100-syntax-check": 1})]).status_code == 201
+    with site["database"].session() as db:
+        assert status.certified_by_check(db, "cloud-a", scope, start, now, dates) is None  # a partial check
+
+
+def test_a_cold_cache_never_holds_up_the_overview(site: dict[str, Any]) -> None:
+    """With no time left in a request (a cold start with many subjects), the shares are computed in
+    the background: the page says so, and shows them once they are there."""
+    assert post(site, [passing(at=days_ago(k)) for k in (2, 1)]).status_code == 201
+    site["app"].state.compliance = cache = ComplianceCache(site["database"], budget_s=0)
+    try:
+        assert "computing…" in row(get(site, "/").text, "cloud-a")
+        cache.drained()
+        assert "100 % of 30 d" in row(get(site, "/").text, "cloud-a")
+        feed = get(site, "/api/feed.json").json()["rows"]  # machine readers wait for the numbers
+        assert next(r for r in feed if r["subject"] == "cloud-a" and r["offered"])["compliance_90d"] == 1.0
+    finally:
+        cache.close()
 
 
 def test_feed_as_json_and_csv(site: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ def create_app(database: Database, auth_limits: AuthLimits | None = None) -> Fas
     (the verification cache and the failure counts of `authenticator` are per process)."""
     app = FastAPI(title="SCS compliance monitor (scs-toolkit)", description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.database = database
-    app.state.compliance = ComplianceCache()
+    app.state.compliance = ComplianceCache(database)
     app.state.metrics = metrics = Metrics(database)
     app.state.authenticator = Authenticator(auth_limits or AuthLimits(), metrics.password_checks, metrics.auth_refusals)
     app.add_middleware(ServerErrors)  # innermost: `measure` sees its 500 like any other answer

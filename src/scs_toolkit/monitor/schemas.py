@@ -55,6 +55,7 @@ class ScopeStatus(BaseModel):
     compliance: dict[str, float | None] = Field(
         default_factory=dict, description="share of the last 30/90 days (since the first report) that ended certified"
     )
+    compliance_pending: bool = Field(False, description="the shares are being computed (a moment after start-up)")
 
 
 class StatusResponse(BaseModel):
@@ -160,6 +161,7 @@ def scope_status(
     offering: Offering | None = None,
     last_checked_at: dt.datetime | None = None,
     compliance: dict[str, float | None] | None = None,
+    compliance_pending: bool = False,
 ) -> ScopeStatus:
     """`with_testcases=False` leaves the per-testcase states out (the overview needs only verdicts);
     `certificates` are the subject's valid ones for this scope (newest first)."""
@@ -201,6 +203,7 @@ def scope_status(
         offered_note=offering.why if offering else "",
         last_checked_at=last_checked_at,
         compliance=compliance or {},
+        compliance_pending=compliance_pending,
     )
 
 

@@ -183,3 +183,56 @@ def worst_of(scope_uuid: str, at: dt.datetime, members: Sequence[ScopeEvaluation
         verdict = min((v.verdict for v in same), key=lambda s: _GROUP_RANK[s])
         versions.append(VersionEvaluation(first.version, first.state, verdict, tuple(testcases)))
     return ScopeEvaluation(scope_uuid, at, tuple(versions))
+
+
+def certified_days(
+    scope: Scope, results: Iterable[tuple[str, int, dt.datetime]], days: Sequence[dt.date], now: dt.datetime
+) -> list[bool]:
+    """Per day (oldest first): did it end certified, i.e. did a certifiable version pass (the overview's
+    compliance share)? The same sweep as `daily_history` over (testcase, value, checked_at) rows, but it
+    only asks that one question, so it builds no evaluations; expiries are computed once per day and
+    lifetime (a report's results share their moment)."""
+    ordered = sorted(results, key=lambda r: r[2])
+    newest: dict[str, tuple[dt.datetime, int, dt.datetime]] = {}  # testcase -> (checked_at, value, expires)
+    expiries: dict[tuple[dt.date, str], dt.datetime] = {}
+    required: dict[dt.date | None, list[tuple[str, ...]]] = {}
+    position, answers = 0, []
+    for day in sorted(days):
+        moment = min(dt.datetime.combine(day, dt.time.max), now)
+        while position < len(ordered) and ordered[position][2] <= moment:
+            name, value, checked_at = ordered[position]
+            position += 1
+            testcase = scope.testcases.get(name)
+            if testcase is None or value not in _VALUES:
+                continue
+            previous = newest.get(name)
+            if (
+                previous is None
+                or checked_at > previous[0]
+                or (checked_at == previous[0] and _RANK[_VALUES[value]] < _RANK[_VALUES[previous[1]]])
+            ):
+                key = (checked_at.date(), testcase.lifetime)
+                expires = expiries.get(key)
+                if expires is None:
+                    expires = expiries[key] = result_expiry(checked_at, testcase.lifetime)
+                newest[name] = (checked_at, value, expires)
+        entry = scope.timeline_entry(moment.date())
+        period = entry.date if entry else None
+        if period not in required:
+            required[period] = [
+                scope.version(s.version).required
+                for s in scope.statuses(moment.date())
+                if s.listed and s.state.certifiable
+            ]
+        answers.append(any(_all_pass(newest, testcases, moment) for testcases in required[period]))
+    return answers
+
+
+def _all_pass(
+    newest: dict[str, tuple[dt.datetime, int, dt.datetime]], testcases: tuple[str, ...], at: dt.datetime
+) -> bool:
+    for testcase in testcases:
+        found = newest.get(testcase)
+        if found is None or found[1] != 1 or at >= found[2]:
+            return False
+    return True

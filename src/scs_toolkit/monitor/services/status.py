@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ...checks import Status
-from ...standards import Scope
-from ..db import Account, Certificate, LatestResult, Report, Result
-from .evaluation import ScopeEvaluation, StoredResult, daily_history, evaluate_scope, worst_of
+from ...standards import Scope, result_expiry
+from ..db import Account, Certificate, Database, LatestResult, Report, Result
+from .evaluation import ScopeEvaluation, StoredResult, certified_days, daily_history, evaluate_scope, worst_of
 
 #: A result lives at most until the first of the month 14 months on (lifetime `year`).
 LOOKBACK = dt.timedelta(days=460)
@@ -151,46 +153,183 @@ def compliance(
 ) -> dict[str, float | None]:
     """Share of the last N days (counting only days since the first report) that ended certified.
 
-    One range query over the longest window plus the scope's longest result lifetime; None when
-    the subject has no report in that window's days.
+    One range query (testcase, value, time: no join) over the longest window plus the scope's longest
+    result lifetime, swept forward once; None for a window without a day since the first report.
     """
     first = first_report(db, subject, scope)
     labels = [f"{w}d" for w in windows]
     if first is None:
         return dict.fromkeys(labels)
-    days = history(db, subject, scope, max(windows))
+    now = utcnow()
+    dates = [now.date() - dt.timedelta(days=offset) for offset in range(max(windows) - 1, -1, -1)]
+    start = dt.datetime.combine(dates[0], dt.time()) - lookback(scope)
+    names = members(db, subject) or [subject]
+    per_member = []
+    for name in names:
+        days = certified_by_check(db, name, scope, start, now, dates)
+        if days is None:  # some check covered only part of a version: the sweep over every result
+            rows = db.connection().execute(  # Core rows: thousands of them, no ORM loading needed
+                select(Result.testcase, Result.value, Result.checked_at).where(
+                    Result.subject == name,
+                    Result.scope_uuid == scope.uuid,
+                    Result.checked_at <= now,
+                    Result.checked_at > start,
+                )
+            )
+            days = certified_days(scope, ((t, v, c) for t, v, c in rows), dates, now)
+        per_member.append(days)
+    certified = [all(member[index] for member in per_member) for index in range(len(dates))]
     shares: dict[str, float | None] = {}
     for window, label in zip(windows, labels, strict=True):
-        counted = [e for d, e in days[-window:] if d >= first.date()]
-        certified = sum(1 for e in counted if e.summary is Status.PASS)
-        shares[label] = round(certified / len(counted), 4) if counted else None
+        counted = [ok for day, ok in zip(dates[-window:], certified[-window:], strict=True) if day >= first.date()]
+        shares[label] = round(sum(counted) / len(counted), 4) if counted else None
     return shares
 
 
-class ComplianceCache:
-    """The overview's compliance shares, per process (like the verification cache): an entry is reused
-    while the day and the subject's newest result are the same, so a page view recomputes only the
-    subjects that reported since. Replicas keep their own copies; all of them compute the same."""
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._entries: dict[tuple[str, str], tuple[tuple[dt.date, dt.datetime | None], dict[str, float | None]]] = {}
-        self._lock = threading.Lock()
-        self._capacity = capacity
-
-    def get(self, db: Session, subject: str, scope: Scope, newest: dt.datetime | None) -> dict[str, float | None]:
-        key, stamp = (subject, scope.uuid), (utcnow().date(), newest)
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is not None and entry[0] == stamp:
-            return entry[1]
-        shares: dict[str, float | None] = (
-            compliance(db, subject, scope) if newest is not None else dict.fromkeys(f"{w}d" for w in COMPLIANCE_WINDOWS)
+def certified_by_check(
+    db: Session, subject: str, scope: Scope, start: dt.datetime, now: dt.datetime, dates: Sequence[dt.date]
+) -> list[bool] | None:
+    """`certified_days` from one row per check moment instead of one per result (the usual case: every
+    report covers whole versions). The database counts, per moment and certifiable version, how many of
+    its required testcases were checked and how many of them did not pass; a day ended certified when
+    the newest check before its end covered a certifiable version, passed it completely and has not
+    expired. None when some check covered a version only in part: then the newest result of a testcase
+    may come from an older check, and only the full sweep (`certified_days`) is right."""
+    periods: dict[dt.date, list[int]] = {}  # day -> indexes into `sets` of that day's certifiable versions
+    sets: list[tuple[str, ...]] = []
+    for day in dates:
+        wanted = [scope.version(s.version).required for s in scope.statuses(day) if s.listed and s.state.certifiable]
+        for required in wanted:
+            if required not in sets:
+                sets.append(required)
+        periods[day] = [sets.index(required) for required in wanted]
+    if not sets:
+        return [False] * len(dates)
+    columns: list[Any] = [Result.checked_at]
+    for required in sets:
+        inside = Result.testcase.in_(required)
+        columns.append(func.count(func.distinct(case((inside, Result.testcase)))))
+        columns.append(func.count(case((and_(inside, Result.value != 1), 1))))
+    query = (
+        select(*columns)
+        .where(
+            Result.subject == subject,
+            Result.scope_uuid == scope.uuid,
+            Result.checked_at <= now,
+            Result.checked_at > start,
         )
+        .group_by(Result.checked_at)
+        .order_by(Result.checked_at)
+    )
+    checks = db.connection().execute(query).all()
+    sizes = [len(set(required)) for required in sets]
+    if any(check[1 + 2 * index] < size for check in checks for index, size in enumerate(sizes)):
+        return None
+    lifetimes = [sorted({scope.testcases[t].lifetime for t in required}) for required in sets]
+    expiries: dict[tuple[dt.date, int], dt.datetime] = {}
+
+    def expiry(moment: dt.datetime, index: int) -> dt.datetime:
+        key = (moment.date(), index)
+        if key not in expiries:
+            expiries[key] = min((result_expiry(moment, life) for life in lifetimes[index]), default=dt.datetime.max)
+        return expiries[key]
+
+    answers, position = [], -1
+    for day in dates:
+        moment = min(dt.datetime.combine(day, dt.time.max), now)
+        while position + 1 < len(checks) and checks[position + 1][0] <= moment:
+            position += 1
+        if position < 0:
+            answers.append(False)
+            continue
+        check = checks[position]
+        answers.append(any(check[2 + 2 * i] == 0 and moment < expiry(check[0], i) for i in periods[day]))
+    return answers
+
+
+class ComplianceCache:
+    """The overview's compliance shares, per process (like the verification cache).
+
+    An entry is reused while the day and the subject's newest result stay the same, so a page view
+    recomputes only the subjects that reported since. A request spends at most `budget_s` on
+    computing; what is left (a cold start with many subjects) is computed by one background thread
+    with its own session, and the page shows the previous value or "computing" until then. Replicas
+    keep their own copies; all of them compute the same.
+    """
+
+    def __init__(self, database: Database | None = None, budget_s: float = 0.1, capacity: int = 10_000) -> None:
+        self._database = database
+        self._budget_s = budget_s
+        self._capacity = capacity
+        self._entries: dict[tuple[str, str], tuple[tuple[dt.date, dt.datetime | None], dict[str, float | None]]] = {}
+        self._pending: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="compliance") if database is not None else None
+
+    def shares(
+        self, db: Session, wanted: Iterable[tuple[str, Scope, dt.datetime | None]], wait: bool = False
+    ) -> dict[tuple[str, str], dict[str, float | None] | None]:
+        """Per (subject, scope uuid): the shares, or None while they are being computed (`wait`: compute
+        everything now, for machine readers)."""
+        started = time.monotonic()
+        found: dict[tuple[str, str], dict[str, float | None] | None] = {}
+        for subject, scope, newest in wanted:
+            key, stamp = (subject, scope.uuid), (utcnow().date(), newest)
+            with self._lock:
+                entry = self._entries.get(key)
+            if entry is not None and entry[0] == stamp:
+                found[key] = entry[1]
+            elif newest is None:
+                found[key] = dict.fromkeys(f"{w}d" for w in COMPLIANCE_WINDOWS)
+            elif wait or self._worker is None or time.monotonic() - started < self._budget_s:
+                found[key] = self._store(key, stamp, compliance(db, subject, scope))
+            else:
+                found[key] = entry[1] if entry is not None else None
+                self._later(key, stamp, subject, scope)
+        return found
+
+    def _store(
+        self, key: tuple[str, str], stamp: tuple[dt.date, dt.datetime | None], shares: dict[str, float | None]
+    ) -> dict[str, float | None]:
         with self._lock:
             if len(self._entries) >= self._capacity:
                 self._entries.clear()
             self._entries[key] = (stamp, shares)
+            self._pending.discard(key)
         return shares
+
+    def _later(
+        self, key: tuple[str, str], stamp: tuple[dt.date, dt.datetime | None], subject: str, scope: Scope
+    ) -> None:
+        assert self._worker is not None and self._database is not None
+        with self._lock:
+            if key in self._pending:
+                return
+            self._pending.add(key)
+        database = self._database
+
+        def compute() -> None:
+            try:
+                with database.session() as session:
+                    self._store(key, stamp, compliance(session, subject, scope))
+            except Exception:  # the database went away (shutdown): the next page view tries again
+                with self._lock:
+                    self._pending.discard(key)
+
+        try:
+            self._worker.submit(compute)
+        except RuntimeError:  # shut down
+            with self._lock:
+                self._pending.discard(key)
+
+    def drained(self) -> None:
+        """Wait until the background computations asked for so far are done (tests, screenshots)."""
+        if self._worker is not None:
+            self._worker.submit(lambda: None).result()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=True, cancel_futures=True)
 
 
 def evaluate(db: Session, subject: str, scope: Scope, moment: dt.datetime | None = None) -> ScopeEvaluation:

@@ -18,7 +18,9 @@ class UnknownSubject(LookupError):
     pass
 
 
-def overview(db: Session, compliance: status.ComplianceCache | None = None) -> list[schemas.SubjectSummary]:
+def overview(
+    db: Session, compliance: status.ComplianceCache | None = None, wait: bool = False
+) -> list[schemas.SubjectSummary]:
     """Every listed subject with its state per bundled scope now: a few queries in all (accounts,
     latest results, valid certificates); with `compliance`, also the 30/90-day shares (cached)."""
     scopes = standards.bundled_scopes()
@@ -26,15 +28,26 @@ def overview(db: Session, compliance: status.ComplianceCache | None = None) -> l
     names = status.subjects(db)
     evaluations, newest = status.current_facts(db, names, scopes)
     valid = status.valid_certificates(db, status.utcnow())
+    infos = {name: schemas.subject_info(name, accounts.get(name)) for name in names}
+    offerings = {
+        (name, scope.uuid): status.offering(
+            infos[name].layer,
+            scope,
+            (name, scope.uuid) in newest,
+            any((name, other.uuid) in newest for other in scopes),
+        )
+        for name in names
+        for scope in scopes
+    }
+    wanted = [(n, s, newest.get((n, s.uuid))) for n in names for s in scopes if offerings[n, s.uuid].offered]
+    shares = compliance.shares(db, wanted, wait) if compliance else {}
     rows = []
     for name in names:
-        info = schemas.subject_info(name, accounts.get(name))
+        info = infos[name]
         states = {}
         for scope in scopes:
             key = (name, scope.uuid)
-            reported_any = any((name, other.uuid) in newest for other in scopes)
-            offering = status.offering(info.layer, scope, key in newest, reported_any)
-            shares = compliance.get(db, name, scope, newest.get(key)) if compliance and offering.offered else None
+            offering = offerings[key]
             states[scope.uuid] = schemas.scope_status(
                 scope,
                 evaluations[key],
@@ -42,7 +55,8 @@ def overview(db: Session, compliance: status.ComplianceCache | None = None) -> l
                 certificates=valid.get(key),
                 offering=offering,
                 last_checked_at=newest.get(key),
-                compliance=shares,
+                compliance=shares.get(key) if compliance else None,
+                compliance_pending=compliance is not None and offering.offered and shares.get(key) is None,
             )
         rows.append(schemas.SubjectSummary(**info.model_dump(), scopes=states, certified_any=certified_any(states)))
     return rows
