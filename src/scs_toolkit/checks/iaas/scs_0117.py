@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from openstack import exceptions
@@ -21,25 +22,30 @@ SETTLE_TIMEOUT_S = 300.0
 
 
 def remove_owned(storage: Any, prefix: str, backups: bool = True, timeout_s: float = SETTLE_TIMEOUT_S) -> list[str]:
-    """Delete the backups (if any were made), then the volumes, named with `prefix`; return what stays, and why."""
-    problems: list[str] = []
+    """Delete the backups (if any were made) and the volumes named with `prefix`, side by side (Cinder deletes
+    a volume whatever backups were made of it); return what stays, and why."""
     kinds: list[tuple[str, Callable[[], Any], Callable[[str], Any], Callable[..., Any]]] = [
         ("volume", storage.volumes, storage.get_volume, storage.delete_volume)
     ]
     if backups:
         kinds.insert(0, ("backup", storage.backups, storage.get_backup, storage.delete_backup))
-    for what, listing, get, delete in kinds:
-        try:  # a broken backup API must not keep the volumes from being removed
-            owned = [r for r in with_retries(functools.partial(_listed, listing)) if (r.name or "").startswith(prefix)]
-        except exceptions.SDKException as error:
-            problems.append(f"{what}s named {prefix}...: could not list them: {describe(error)}")
-            continue
-        for resource in owned:
-            try:
-                problem = delete_confirmed(resource, get, delete, what, timeout_s)
-                problems += [problem] if problem else []
+    problems: list[str] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        listings = {what: pool.submit(with_retries, functools.partial(_listed, listing)) for what, listing, *_ in kinds}
+        deletions = []
+        for what, _, get, delete in kinds:
+            try:  # a broken backup API must not keep the volumes from being removed
+                owned = [r for r in listings[what].result() if (r.name or "").startswith(prefix)]
             except exceptions.SDKException as error:
-                problems.append(f"{what} {resource.name} ({resource.id}): {describe(error)}")
+                problems.append(f"{what}s named {prefix}...: could not list them: {describe(error)}")
+                continue
+            deletions += [(what, r, pool.submit(delete_confirmed, r, get, delete, what, timeout_s)) for r in owned]
+        for what, resource, deletion in deletions:
+            try:
+                problem = deletion.result()
+            except exceptions.SDKException as error:
+                problem = f"{what} {resource.name} ({resource.id}): {describe(error)}"
+            problems += [problem] if problem else []
     return problems
 
 
