@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 from playwright.sync_api import Page, sync_playwright
 
@@ -106,6 +107,7 @@ def main() -> int:
                 key = signing_key(demo.data_dir / "keys" / subject)
                 upload(f"{demo.monitor_url}/reports", sign(payload, key), payload, demo.tokens[subject])
             print("demo round:", "ok" if summary.ok else "with problems (shown on the pages)")
+            httpx.get(f"{demo.monitor_url}/api/feed.json", timeout=120).raise_for_status()  # compliance shares computed
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
                 for scheme in ("light", "dark"):

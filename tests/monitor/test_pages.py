@@ -274,7 +274,7 @@ def test_history_draws_nothing_before_the_first_report_and_lists_changes(site: d
     first_bar = min(float(x) for x in re.findall(r'<rect class="day [A-Z]+" data-row="summary" x="([\d.]+)"', wide))
     assert first_bar == pytest.approx(150 + 24 * day, abs=0.1)  # nothing drawn before the first report
     assert 'class="change"' in wide and ">FAIL</text>" in wide
-    changes = html.split('<table class="changes cards">')[1].split("</table>")[0]
+    changes = html.split('<table class="changes">')[1].split("</table>")[0]
     assert "Certification" in changes and f'href="/reports/{failing["run"]["uuid"]}"' in changes
     assert "No data: no report on this scope yet." in html  # KaaS
     assert get(site, "/subjects/cloud-b/history", days=0).status_code == 422

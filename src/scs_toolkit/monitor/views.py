@@ -269,7 +269,7 @@ def _ticks(dates: list[dt.date], left: float, day_width: float, y: float, layout
     ticks, last = [], -1e9
     for index, date in picked:
         x = left + index * day_width
-        if x - last < room or x > left + span * day_width - room / 2:
+        if x - last < room or x < left + room / 2 - 10 or x > left + span * day_width - room / 2:
             continue
         ticks.append({"x": round(x, 2), "y": y, "label": date.strftime(fmt)})
         last = x
