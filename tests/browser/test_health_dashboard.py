@@ -141,3 +141,23 @@ def test_phone_width_dark_mode_and_html_errors(recorded: str, browser: Browser) 
     assert "no iterations recorded for cloud 'nowhere'" in page.locator(".message").inner_text()
     assert page.request.get(recorded + "/clouds/nowhere").json()["detail"].startswith("no iterations")  # API: JSON
     phone.close()
+
+
+def test_api_docs_and_favicon_come_from_the_dashboard(recorded: str, browser: Browser) -> None:
+    context = browser.new_context()
+    elsewhere: list[str] = []
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(recorded + "/")
+            else (elsewhere.append(route.request.url), route.abort())
+        ),
+    )
+    page = context.new_page()
+    page.goto(recorded + "/docs")
+    page.locator(".opblock-summary-path", has_text="/clouds/{cloud}/summary.json").wait_for()
+    icon = page.request.get(recorded + "/favicon.ico")
+    assert icon.ok and icon.headers["content-type"] == "image/svg+xml"
+    assert elsewhere == []
+    context.close()

@@ -49,7 +49,11 @@ class ScopeStatus(BaseModel):
     certified: list[str]
     passed: list[str]
     versions: dict[str, VersionState]
-    offered: bool = Field(True, description="false: the subject does not offer this layer (not a failure)")
+    offered: bool = Field(
+        True,
+        description="false: the subject does not offer this layer, which is no failure (decided for /api/subjects, "
+        "/api/subjects/{subject} and the feed: from the account's layer, else from the scopes it reported on)",
+    )
     offered_note: str = Field("", description="why the subject counts as offering this scope or not")
     last_checked_at: UtcDateTime | None = Field(None, description="newest result on this scope, expired or not")
     compliance: dict[str, float | None] = Field(
