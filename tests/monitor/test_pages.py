@@ -161,6 +161,10 @@ def test_compliance_share_over_30_and_90_days_and_its_cache_follows_new_reports(
     assert a["compliance_90d"] == pytest.approx(19 / 30, abs=1e-3)  # days before the first report do not count
     assert a["state"] == "FAIL" and a["failing"] == 1 and a["listed_as"] == "not certified"
     assert "63 % of 30 d" in row(get(site, "/").text, "cloud-a")
+    assert (
+        "Certified at the end of 63 % of the last 30 days and 63 % of the last 90"
+        in get(site, "/subjects/cloud-a").text
+    )
     assert rows["cloud-a", "SCS-compatible KaaS"]["compliance_30d"] is None  # not offered
     assert post(site, [passing(at=days_ago(0) + dt.timedelta(seconds=30))]).status_code == 201  # fixed today
     html = get(site, "/").text

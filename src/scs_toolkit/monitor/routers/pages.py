@@ -71,6 +71,7 @@ def details(subject: names.SubjectPath, db: DbSession) -> HTMLResponse:
                 "standards": views.by_standard(scope, state),
                 "links": {t: views.testcase_links(scope, t) for t in views.testcase_ids(state)},
                 "certificates": [c for c in held if c.scope == scope.uuid],
+                "compliance": status.compliance(db, subject, scope) if state.offered else {},
             }
         )
     return _page("details.html", subject=summary, scopes=scopes, now=views.now())
