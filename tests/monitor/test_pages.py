@@ -337,6 +337,7 @@ def test_api_docs_and_their_assets_come_from_the_monitor_itself(site: dict[str, 
         assert f"/apidocs/{asset}" in sources and "<script>" not in page.text  # no inline script
         policy = page.headers["content-security-policy"]
         assert "script-src 'self';" in policy and "unsafe-eval" not in policy and "cdn" not in policy
+        assert ("'unsafe-inline'" in policy) == (path == "/redoc")  # ReDoc writes <style> elements; Swagger UI not
     bundle = get(site, "/apidocs/swagger-ui-bundle.js")
     assert bundle.status_code == 200 and len(bundle.content) > 100_000 and "max-age" in bundle.headers["cache-control"]
     assert get(site, "/apidocs/../../../etc/passwd").status_code == 404

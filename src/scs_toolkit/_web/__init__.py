@@ -30,15 +30,16 @@ ASSETS = {
     "swagger-init.js": (_OURS, "text/javascript"),
     "redoc-init.js": (_OURS, "text/javascript"),
 }
-#: The docs pages run only this app's script files. ReDoc writes its styles as <style> elements at run
-#: time and Swagger UI sets style attributes, hence 'unsafe-inline' for styles (the pages show no stored
-#: data); ReDoc's search runs in a blob: worker.
-DOCS_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'"
+#: The docs pages run only this app's script files and load nothing from elsewhere. Swagger UI needs
+#: no inline styles; ReDoc writes its styles as <style> elements at run time, so /redoc alone allows
+#: inline styles (the page shows no stored data), and runs its search in a blob: worker.
+_DOCS_BASE = (
+    "default-src 'none'; script-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-DOCS_POLICIES = {"/docs": DOCS_POLICY, "/redoc": DOCS_POLICY}
+SWAGGER_POLICY = f"{_DOCS_BASE}; style-src 'self'"
+REDOC_POLICY = f"{_DOCS_BASE}; style-src 'self' 'unsafe-inline'; worker-src blob:"
+DOCS_POLICIES = {"/docs": SWAGGER_POLICY, "/redoc": REDOC_POLICY}
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("scs_toolkit._web", "templates"),
