@@ -210,6 +210,7 @@ class Demo:
         self.clusters: dict[str, SimK8s] = {}
         self.servers: list[BackgroundServer] = []
         self.stopping = threading.Event()
+        self.rounds_done = 0
         self._health_thread: threading.Thread | None = None
         try:
             self._start(port, health_port)
@@ -365,9 +366,9 @@ class Demo:
             after_evaluation=self.bridge,
         )
 
-    def _schedules(self, iterations: int | None, interval_s: float) -> list[CloudSchedule]:
+    def _schedules(self, iterations: int | None, interval_s: float, first: int = 1) -> list[CloudSchedule]:
         options = ScenarioOptions(vms=1, api_timeout_s=10)
-        return [CloudSchedule(s.name, options, interval_s, iterations) for s in SUBJECTS]
+        return [CloudSchedule(s.name, options, interval_s, iterations, first) for s in SUBJECTS]
 
     def round(self) -> RoundSummary:
         """Check and upload every subject in parallel, with one health iteration each alongside."""
@@ -376,7 +377,8 @@ class Demo:
             "checking every cloud against SCS-compatible IaaS (and probing its API health), every cluster against SCS-compatible KaaS..."
         )
         with ThreadPoolExecutor(len(EVERY) + 1) as pool:
-            health = pool.submit(self._health_monitor().run, self._schedules(1, 0), self.stopping)
+            self.rounds_done += 1  # each round's health iteration continues the numbering of the last
+            health = pool.submit(self._health_monitor().run, self._schedules(1, 0, self.rounds_done), self.stopping)
             checks = list(pool.map(self.check, EVERY))
             for result in health.result():
                 summary.health[result.cloud] = result

@@ -199,3 +199,15 @@ def test_alert_webhook_that_is_down_is_logged_and_the_alert_still_recorded(
     assert store.alerts("c")[0]["rule"] == "failed-iterations"
     assert alerter.evaluate("c") == []  # announced once, not on every evaluation
     store.close()
+
+
+def test_a_schedule_continues_the_numbering_it_is_given(cloud: tuple[SimCloud, Any], tmp_path: Path) -> None:
+    """A caller that runs one schedule after another (the demo's rounds) sees #1, #2, ... not #1 every time."""
+    _, conn = cloud
+    store = HealthStore(f"sqlite:///{tmp_path / 'h.db'}")
+    monitor = HealthMonitor(store, HealthMetrics(), Alerter(store), connector=lambda name, timeout: conn)
+    numbers = []
+    for first in (1, 2):
+        schedule = CloudSchedule("sim", ScenarioOptions(vms=0), interval_s=0, iterations=1, first=first)
+        numbers += [r.iteration for r in monitor.run([schedule], threading.Event())]
+    assert numbers == [1, 2]

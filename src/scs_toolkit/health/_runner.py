@@ -23,6 +23,8 @@ class CloudSchedule:
     interval_s: float = 60.0
     #: None runs until stopped.
     iterations: int | None = 1
+    #: The number of the first iteration (a caller that runs one schedule after another continues counting).
+    first: int = 1
 
 
 def connect(cloud: str, api_timeout_s: float, insecure: bool = False, cacert: str | None = None) -> Any:
@@ -85,10 +87,10 @@ class HealthMonitor:
         every iteration is then one failed `connect` step with the cause, and the next one tries again."""
         conn: Any = None
         scenario: Scenario | None = None
-        number = 0
+        done, number = 0, schedule.first - 1
         try:
-            while not stop.is_set() and (schedule.iterations is None or number < schedule.iterations):
-                number += 1
+            while not stop.is_set() and (schedule.iterations is None or done < schedule.iterations):
+                done, number = done + 1, number + 1
                 if scenario is None:
                     try:
                         conn = self.connector(schedule.cloud, schedule.options.api_timeout_s)
@@ -104,7 +106,7 @@ class HealthMonitor:
                         yield _not_connected(schedule.cloud, number, error)
                 if scenario is not None:
                     yield scenario.run(number)
-                if schedule.iterations is not None and number >= schedule.iterations:
+                if schedule.iterations is not None and done >= schedule.iterations:
                     break
                 on_step(schedule.cloud, number, "waiting for the next iteration")
                 if stop.wait(schedule.interval_s):
