@@ -175,16 +175,6 @@ SECURITY_HEADERS = {
 #: For responses other than HTML pages (JSON, SVG badges): nothing may load, nothing may frame them.
 LOCKED_DOWN_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
-#: FastAPI's /docs and /redoc load scripts and styles from public CDNs and start with an inline script;
-#: they show no stored data, so they get this looser policy (still no framing).
-DOCS_POLICY = (
-    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-DOCS_POLICIES = {"/docs": DOCS_POLICY, "/redoc": DOCS_POLICY}
-
 
 def style_hashes(html: str) -> str:
     """CSP source expressions ('sha256-...') for every inline <style> element of a page or template,

@@ -248,6 +248,10 @@ def test_subject_page_summary_first_then_the_matrix_by_standard(site: dict[str, 
     assert re.search(r'<details class="standard" data-standard="scs-0101-v1">', html)  # passing ones collapsed
     assert html.index('class="summary-box"') < html.index('class="standard"')  # summary first
     assert "declares layer IaaS" in html  # KaaS: not offered, said why
+    operations = re.search(r'<a href="(/status/pages/clouds/[^"]+)">Operations', html)
+    assert operations, "the subject page links to the cloud's status page"
+    cloud = get(site, operations.group(1), accept=BROWSER)
+    assert cloud.status_code == 200 and "cloud-a" in cloud.text and "<html" in cloud.text
 
 
 def test_subject_page_shows_its_certificates_with_validity(site: dict[str, Any]) -> None:
@@ -364,6 +368,12 @@ def test_badge(site: dict[str, Any]) -> None:
     svg = ElementTree.fromstring(reply.text)
     assert svg.find("{http://www.w3.org/2000/svg}title").text == "SCS-compatible IaaS: missing"  # type: ignore[union-attr]
     assert httpx.get(site["url"] + "/badges/cloud-b/nope.svg").status_code == 404
+    # cloud-a declares layer IaaS: its KaaS badge says "not offered", not a grey "missing" defect
+    kaas = ElementTree.fromstring(httpx.get(site["url"] + "/badges/cloud-a/scs-compatible-kaas.svg").text)
+    assert kaas.find("{http://www.w3.org/2000/svg}title").text == "SCS-compatible KaaS: not offered"  # type: ignore[union-attr]
+    # cloud-k has no layer and no report yet: expected everywhere, so missing
+    k = ElementTree.fromstring(httpx.get(site["url"] + "/badges/cloud-k/scs-compatible-kaas.svg").text)
+    assert k.find("{http://www.w3.org/2000/svg}title").text == "SCS-compatible KaaS: missing"  # type: ignore[union-attr]
     assert httpx.get(site["url"] + "/status", params={"scope": "/etc/passwd"}).status_code == 404
 
 

@@ -105,8 +105,11 @@ def testcase_ids(status: schemas.ScopeStatus) -> list[str]:
 
 def badge(label: str, status: schemas.ScopeStatus) -> str:
     """A shields-style SVG badge; all text is XML-escaped by the template engine."""
-    message = ", ".join(status.certified) if status.certified else status.summary.lower()
-    colour = COLOURS["WARN"] if status.warn else COLOURS[status.summary]
+    if not status.offered:  # an IaaS-only cloud's KaaS badge: no defect, nothing to certify
+        message, colour = "not offered", COLOURS["ABORT"]
+    else:
+        message = ", ".join(status.certified) if status.certified else status.summary.lower()
+        colour = COLOURS["WARN"] if status.warn else COLOURS[status.summary]
     left, right = 7 * len(label) + 10, 7 * len(message) + 10
     return render("badge.svg", width=left + right, left=left, right=right, label=label, message=message, colour=colour)
 

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .. import names, schemas, views
 from ..dependencies import DbSession, known_subject, scope_or_404
-from ..services import status
+from ..services import status, subjects
 
 router = APIRouter(tags=["operations"])
 
@@ -37,5 +37,6 @@ def badge(
     loaded = scope_or_404(scope)
     known_subject(db, subject)
     evaluation = status.evaluate(db, subject, loaded)
-    svg = views.badge(loaded.name, schemas.scope_status(loaded, evaluation))
+    offered = subjects.offering(db, subject, loaded)
+    svg = views.badge(loaded.name, schemas.scope_status(loaded, evaluation, offering=offered))
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})

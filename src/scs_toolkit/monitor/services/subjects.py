@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ... import standards
 from .. import schemas
-from ..db import Account, Report
+from ..db import Account, LatestResult, Report
 from . import reports, status
 
 
@@ -75,6 +75,14 @@ def require(db: Session, subject: str) -> None:
 def info(db: Session, subject: str) -> schemas.SubjectInfo:
     """Name, description, operator and links of one subject (no evaluation)."""
     return schemas.subject_info(subject, db.scalar(select(Account).where(Account.subject == subject)))
+
+
+def offering(db: Session, subject: str, scope: standards.Scope) -> status.Offering:
+    """Whether the subject offers what `scope` certifies, by the same rule as the overview and the
+    subject page (the badge asks for one scope alone)."""
+    names = status.members(db, subject) or [subject]
+    reported = set(db.scalars(select(LatestResult.scope_uuid).where(LatestResult.subject.in_(names)).distinct()))
+    return status.offering(info(db, subject).layer, scope, scope.uuid in reported, bool(reported))
 
 
 def details(db: Session, subject: str, at: dt.datetime | None = None) -> schemas.SubjectSummary:
