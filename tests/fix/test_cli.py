@@ -246,7 +246,7 @@ def test_ctrl_c_finishes_the_change_under_way_and_exits_130(
     assert json.loads(journal.read_text().splitlines()[-1])["type"] == "undo"
 
 
-@pytest.mark.parametrize(("answer", "code"), [("n", 2), ("y", 0)])
+@pytest.mark.parametrize(("answer", "code"), [("n\n", 2), ("y\n", 0), ("\x04", 130)])  # \x04: Ctrl-D, end of input
 def test_on_a_terminal_apply_asks_first(
     answer: str, code: int, clouds_yaml: Path, simcloud_factory: Callable[..., SimCloud]
 ) -> None:
@@ -256,7 +256,7 @@ def test_on_a_terminal_apply_asks_first(
     register(sim, clouds_yaml, "asked")
     controller, terminal = pty.openpty()
     try:
-        os.write(controller, f"{answer}\n".encode())  # typed ahead: the terminal keeps it until the question reads it
+        os.write(controller, answer.encode())  # typed ahead: the terminal keeps it until the question reads it
         done = subprocess.run(
             [str(Path(sys.executable).parent / "scs"), "fix", "apply", "--cloud", "asked-admin", "--format", "json"],
             stdin=terminal,
@@ -272,6 +272,8 @@ def test_on_a_terminal_apply_asks_first(
     assert done.returncode == code, done.stderr
     assert "Apply 3 change(s) to asked-admin?" in done.stderr
     created = {"SCS-2V-8", "SCS-4V-16-100s", "SCS-1L-1"} & {f.name for f in connect(sim).compute.flavors()}
-    assert created == (set() if answer == "n" else {"SCS-2V-8", "SCS-4V-16-100s", "SCS-1L-1"})
-    if answer == "n":
+    assert created == (set() if answer != "y\n" else {"SCS-2V-8", "SCS-4V-16-100s", "SCS-1L-1"})
+    if answer == "n\n":
         assert "not confirmed: nothing changed" in done.stderr
+    if answer == "\x04":
+        assert "interrupted: nothing changed" in done.stderr and "Traceback" not in done.stderr

@@ -16,7 +16,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-import click
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -266,7 +265,7 @@ def _confirm(question: str, yes: bool) -> None:
         )
     try:
         confirmed = typer.confirm(question, default=False, err=True)
-    except click.exceptions.Abort:  # Ctrl-C (or the end of input) at the question
+    except typer.Abort:  # Ctrl-C (or the end of input) at the question (Typer vendors its own click)
         raise fail("interrupted: nothing changed", None, code=130) from None
     if not confirmed:
         raise fail("not confirmed: nothing changed", None)
