@@ -248,6 +248,31 @@ def test_help_everywhere(command: list[str]) -> None:
     assert "<bool>" not in out and "<list[" not in out
 
 
+def test_help_does_not_load_markdown_yet_markdown_still_renders() -> None:
+    """`scs --help` leaves rich.markdown (markdown-it, ~100 ms) unloaded; code that builds a Markdown
+    renderable afterwards still gets the real one."""
+    program = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from scs_toolkit.cli import app\n"
+        "assert CliRunner().invoke(app, ['check', '--help']).exit_code == 0\n"
+        "print('markdown_it' in sys.modules)\n"
+        "from rich.console import Console\n"
+        "from rich.markdown import Markdown, MarkdownElement\n"
+        "import io\n"
+        "console = Console(file=io.StringIO(), width=40)\n"
+        "console.print(Markdown('# Title\\n\\n* item'))\n"
+        "import rich.markdown\n"
+        "print(isinstance(Markdown('x'), rich.markdown.Markdown), MarkdownElement.__module__)\n"
+        "print(console.file.getvalue())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    loaded_by_help, real, rendered = done.stdout.split("\n", 2)
+    assert loaded_by_help == "False"
+    assert real == "True rich.markdown"
+    assert "Title" in rendered and "• item" in rendered
+
+
 def test_version() -> None:
     code, out, _ = run("--version")
     assert (code, out.strip()) == (0, f"scs-toolkit {__version__}")
