@@ -49,7 +49,7 @@ def test_empty_to_head_builds_exactly_the_models(empty_database: str) -> None:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     assert differences == []
-    assert version == "0003"
+    assert version == "0004"
     migrate(empty_database)  # running it again changes nothing and does not fail
 
 
@@ -95,5 +95,5 @@ def test_replicas_starting_at_once_migrate_one_after_the_other(empty_database: s
     assert [p.returncode for p in processes] == [0, 0, 0, 0], outputs
     engine = create_engine(empty_database)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
     engine.dispose()

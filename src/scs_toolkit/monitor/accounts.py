@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..reports import SignatureError, load_public_key
 from . import names
 from .db import Account, ApiKey, Delegation, PublicKey
+from .services import changes
 
 ROLES = {"read_any": 1, "append_any": 2, "admin": 4, "approve": 8}
 _HASHER = PasswordHasher()
@@ -185,6 +186,7 @@ def sync_accounts(session: Session, specs: list[AccountSpec]) -> None:
         for delegate in spec.delegates:
             if delegate in by_subject and delegate in wanted:
                 session.add(Delegation(principal_id=by_subject[spec.subject].id, delegate_id=by_subject[delegate].id))
+    changes.record(session)  # names, layers and groups on the pages: every replica re-reads them
 
 
 class AccountNotFound(LookupError):
@@ -232,6 +234,7 @@ def add_account(session: Session, subject: str, roles: list[str], meta: dict[str
             setattr(account, key, value)
     session.add(account)
     session.flush()
+    changes.record(session)
     return account
 
 
@@ -266,3 +269,4 @@ def add_api_key(session: Session, subject: str) -> str:
 
 def remove_account(session: Session, subject: str) -> None:
     session.delete(find_account(session, subject))
+    changes.record(session)

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from ._models import Account, ApiKey, Base, Certificate, Delegation, LatestResult, PublicKey, Report, Result
+from ._models import (
+    Account,
+    ApiKey,
+    Base,
+    Certificate,
+    Delegation,
+    Generation,
+    LatestResult,
+    PublicKey,
+    Report,
+    Result,
+    SubjectGeneration,
+)
 from ._session import Database, migrate
 
 __all__ = [
@@ -12,10 +24,12 @@ __all__ = [
     "Certificate",
     "Database",
     "Delegation",
+    "Generation",
     "LatestResult",
     "PublicKey",
     "Report",
     "Result",
+    "SubjectGeneration",
     "migrate",
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -120,3 +120,30 @@ class Certificate(Base):
     report_uuid: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Generation(Base):
+    """One row: a counter bumped in the same transaction as every write that changes what the public
+    pages show (an upload, a certificate issued or revoked, accounts changed).
+
+    Replicas keep what they computed about "now" in memory; one primary-key read of this counter per
+    request tells them whether it still holds, so no replica serves an answer another one's write has
+    outdated (services/changes.py, services/current.py).
+    """
+
+    __tablename__ = "generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+
+
+class SubjectGeneration(Base):
+    """Every subject that ever reported, with the `Generation` value of its last change (a report, a
+    certificate): the public list without a DISTINCT over the report table, and which subjects a
+    replica must evaluate again when the counter moved."""
+
+    __tablename__ = "subject_generation"
+
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ...standards import Scope, VersionState
 from .. import names
 from ..db import Certificate
+from . import changes
 from .evaluation import ScopeEvaluation
 
 #: Longest revocation reason (it is published on the revocation list).
@@ -101,4 +102,5 @@ def revoke(db: Session, serial: str, reason: str, now: dt.datetime) -> Certifica
     if certificate.revoked_at is not None:
         raise CertificateError(409, f"certificate {serial} was already revoked on {certificate.revoked_at:%Y-%m-%d}")
     certificate.revoked_at, certificate.revocation_reason = now, reason
+    changes.record(db, [certificate.subject])  # the pages drop it on every replica with this commit
     return certificate

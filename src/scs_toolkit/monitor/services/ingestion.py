@@ -27,7 +27,7 @@ from ...reports import SignatureError, load_public_key, verify
 from ..accounts import ROLES
 from ..db import Account, Delegation, LatestResult, Report, Result
 from ..names import RunUuid, SubjectName, TestcaseId
-from . import certificates, documents, status
+from . import certificates, changes, documents, status
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -158,6 +158,7 @@ def ingest(db: Session, account: Account, body: bytes, content_type: str) -> lis
         _remember_latest(db, list(latest.values()))
     for (subject, _), scope in touched.items():
         certificates.issue_due(db, subject, scope, status.evaluate(db, subject, scope), now)
+    changes.record(db, {subject for subject, _ in touched})  # last: replicas see the upload and its counter together
     try:
         db.commit()  # one transaction for the whole upload
     except IntegrityError:

@@ -1,0 +1,66 @@
+"""The change counter every replica's cache is checked against (tables `generation`, `subject_generation`).
+
+A write that changes what the public pages show calls `record` in its own transaction, as its last
+statement before the commit: readers then either see the write and the new counter together, or
+neither. Last, because on PostgreSQL the counter's row stays locked until the commit: taken at the
+end, concurrent uploads wait for each other only for the commit itself, and always in the same
+order (their other rows first, then the counter), so they cannot deadlock on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..db import Generation, SubjectGeneration
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def record(db: Session, subjects: Iterable[str] = ()) -> int:
+    """Bump the counter (and stamp `subjects`, which now count as reporting ones); the new value."""
+    value = db.execute(
+        update(Generation)
+        .where(Generation.id == 1)
+        .values(value=Generation.value + 1, changed_at=_utcnow())
+        .returning(Generation.value)
+    ).scalar()
+    if value is None:  # the row is seeded by migration 0004; only a hand-emptied table lacks it
+        value = 1
+        db.execute(insert(Generation).values(id=1, value=value, changed_at=_utcnow()))
+    rows = [{"subject": subject, "generation": value} for subject in sorted(set(subjects))]
+    if rows:  # sorted: two writers stamping the same subjects lock their rows in the same order
+        dialect = db.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = upsert(SubjectGeneration)
+        db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["subject"], set_={"generation": statement.excluded.generation}
+            ),
+            rows,
+        )
+    return int(value)
+
+
+def current(db: Session) -> int:
+    """The counter now: one primary-key read (0 before migration 0004's seed row exists)."""
+    return int(db.scalar(select(Generation.value).where(Generation.id == 1)) or 0)
+
+
+def subject_generations(db: Session) -> dict[str, int]:
+    """Every subject that reported, with the counter value of its last change."""
+    return {
+        subject: int(generation)
+        for subject, generation in db.execute(select(SubjectGeneration.subject, SubjectGeneration.generation))
+    }
+
+
+def reported(db: Session, subject: str) -> bool:
+    """Whether `subject` ever reported (one primary-key read)."""
+    return db.scalar(select(SubjectGeneration.subject).where(SubjectGeneration.subject == subject)) is not None
