@@ -18,6 +18,7 @@ from .db import Database
 from .metrics import Metrics
 from .middleware import RequestLimits, ServerErrors
 from .routers import api, feed, ingest, operations, pages
+from .services.current import CurrentState
 from .services.status import ComplianceCache
 
 DESCRIPTION = """Signed SCS reports in; certification status, history, certificates and badges out.
@@ -28,10 +29,12 @@ without credentials; full (unredacted) reports need the subject's own account or
 
 def create_app(database: Database, auth_limits: AuthLimits | None = None) -> FastAPI:
     """One app per database; all state lives on `app.state`, so apps and replicas are independent
-    (the verification cache and the failure counts of `authenticator` are per process)."""
+    (the verification cache and the failure counts of `authenticator` are per process; so is the
+    snapshot of "now" in `current`, which the database's change counter validates on every request)."""
     app = FastAPI(title="SCS compliance monitor (scs-toolkit)", description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.database = database
     app.state.compliance = ComplianceCache(database)
+    app.state.current = CurrentState()
     app.state.metrics = metrics = Metrics(database)
     app.state.authenticator = Authenticator(auth_limits or AuthLimits(), metrics.password_checks, metrics.auth_refusals)
     app.add_middleware(ServerErrors)  # innermost: `measure` sees its 500 like any other answer

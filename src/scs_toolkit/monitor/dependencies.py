@@ -21,6 +21,7 @@ from .accounts import ROLES
 from .authentication import AuthenticationError, Authenticator
 from .db import Account, Database, Report
 from .services import reports, status, subjects
+from .services.current import CurrentState
 from .services.ingestion import bundled_scope
 
 REALM = "Compliance monitor"
@@ -107,9 +108,15 @@ def moment_param(
     return moment
 
 
-def known_subject(db: Session, subject: str) -> None:
+def get_current(request: Request) -> CurrentState:
+    """The app's snapshot of "now" (validated against the database's change counter per request)."""
+    current: CurrentState = request.app.state.current
+    return current
+
+
+def known_subject(db: Session, subject: str, current: CurrentState | None = None) -> None:
     try:
-        subjects.require(db, subject)
+        subjects.require(db, subject, current)
     except subjects.UnknownSubject as error:
         raise HTTPException(404, str(error)) from None
 
@@ -129,3 +136,4 @@ OptionalCaller = Annotated[Account | None, Depends(optional_caller)]
 Admin = Annotated[Account, Depends(admin)]
 ScopeParam = Annotated[standards.Scope, Depends(scope_param)]
 Moment = Annotated[dt.datetime | None, Depends(moment_param)]
+Current = Annotated[CurrentState, Depends(get_current)]

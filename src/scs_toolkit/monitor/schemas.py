@@ -6,13 +6,15 @@ HTML pages render the same models, so a page never shows what the API would not.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from .. import standards
 from .db import Account, Certificate
 from .services import certificates
+from .services.current import AccountFacts
 from .services.evaluation import ScopeEvaluation
 from .services.status import Offering, aware
 
@@ -156,12 +158,25 @@ class ScopeInfo(BaseModel):
     modules: list[ScopeModuleInfo]
 
 
+class HeldCertificate(Protocol):
+    """What a status shows of a valid certificate (a stored one, or a snapshot's plain copy)."""
+
+    @property
+    def serial(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def issued_at(self) -> dt.datetime: ...
+    @property
+    def expires_at(self) -> dt.datetime: ...
+
+
 def scope_status(
     scope: standards.Scope,
     evaluation: ScopeEvaluation,
     reasons: dict[str, str] | None = None,
     with_testcases: bool = True,
-    certificates: list[Certificate] | None = None,
+    certificates: Sequence[HeldCertificate] | None = None,
     offering: Offering | None = None,
     last_checked_at: dt.datetime | None = None,
     compliance: dict[str, float | None] | None = None,
@@ -170,7 +185,7 @@ def scope_status(
     """`with_testcases=False` leaves the per-testcase states out (the overview needs only verdicts);
     `certificates` are the subject's valid ones for this scope (newest first)."""
     reasons = reasons or {}
-    valid: dict[str, Certificate] = {}
+    valid: dict[str, HeldCertificate] = {}
     for certificate in certificates or []:
         valid.setdefault(certificate.version, certificate)
     versions = {}
@@ -219,7 +234,7 @@ def retirement(scope: standards.Scope, version: str, today: dt.date) -> dt.date 
     return None
 
 
-def subject_info(subject: str, account: Account | None) -> SubjectInfo:
+def subject_info(subject: str, account: Account | AccountFacts | None) -> SubjectInfo:
     return SubjectInfo(
         subject=subject,
         display_name=(account.display_name if account else None) or subject,

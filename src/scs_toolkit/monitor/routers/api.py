@@ -2,9 +2,12 @@
 
 # No `from __future__ import annotations`: FastAPI reads these signatures at runtime.
 
+import datetime as dt
+from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from pydantic import TypeAdapter
 from sqlalchemy import select
 
 from ... import standards
@@ -12,6 +15,7 @@ from .. import names, schemas
 from ..db import Report
 from ..dependencies import (
     Admin,
+    Current,
     DbSession,
     Moment,
     OptionalCaller,
@@ -21,38 +25,84 @@ from ..dependencies import (
     scope_or_404,
 )
 from ..services import certificates, status, subjects
+from ..services import current as current_state
 
 router = APIRouter(tags=["status"])
 
 
 @router.get("/status", response_model=schemas.StatusResponse, responses={404: {"description": "unknown subject"}})
 def get_status(
-    db: DbSession, scope: ScopeParam, at: Moment, subject: names.SubjectQuery = None
-) -> schemas.StatusResponse:
+    db: DbSession, current: Current, scope: ScopeParam, at: Moment, subject: names.SubjectQuery = None
+) -> Response | schemas.StatusResponse:
     """Status of one subject (or `group-NAME`), or of every listed subject, now or `at` a moment."""
+    if at is None:  # now: from the snapshot, serialized once per snapshot, scope and subject
+        snapshot = current.snapshot(db)
+        if subject is not None and not snapshot.known(subject):
+            raise HTTPException(404, f"unknown subject {subject!r}")
+        listed = [subject] if subject is not None else list(snapshot.listed)
+
+        def serialized() -> bytes:
+            states = {name: schemas.scope_status(scope, snapshot.evaluation(name, scope)) for name in listed}
+            return _STATES.dump_json(states)
+
+        body = snapshot.memo(("status", scope.uuid, subject), serialized)
+        return Response(_status_json(scope.uuid, status.utcnow(), body), media_type="application/json")
     if subject is not None:
         known_subject(db, subject)
-    listed = [subject] if subject is not None else status.subjects(db)
-    evaluations = {name: status.evaluate(db, name, scope, at) for name in listed}
-    moment = at or status.utcnow()
+    names_ = [subject] if subject is not None else status.subjects(db)
+    evaluations = {name: status.evaluate(db, name, scope, at) for name in names_}
     return schemas.StatusResponse(
         scope=scope.uuid,
-        at=moment,
+        at=at,
         subjects={name: schemas.scope_status(scope, e) for name, e in evaluations.items()},
     )
 
 
+_STATES = TypeAdapter(dict[str, schemas.ScopeStatus])
+_SUMMARIES = TypeAdapter(list[schemas.SubjectSummary])
+
+
+def _status_json(scope_uuid: str, at: dt.datetime, states: bytes) -> bytes:
+    """A StatusResponse with its (cached) subjects spliced in: the same bytes the model would give."""
+    empty = schemas.StatusResponse(scope=scope_uuid, at=at, subjects={}).model_dump_json().encode()
+    assert empty.endswith(b'"subjects":{}}')
+    return empty[: -len(b"{}}")] + states + b"}"
+
+
+def _cached_json(
+    request: Request, snapshot: current_state.Snapshot, key: Hashable, body: Callable[[], bytes]
+) -> Response:
+    """A body that depends only on the snapshot: serialized once, with an ETag for conditional GETs."""
+    tag = f'"{snapshot.generation}-{snapshot.at.timestamp():.6f}"'
+    headers = {"ETag": tag, "Cache-Control": "no-cache"}  # no-cache: revalidate every time, cheap with 304
+    if tag in (request.headers.get("if-none-match") or "").replace("W/", "").split(", "):
+        return Response(status_code=304, headers=headers)
+    return Response(snapshot.memo(key, body), media_type="application/json", headers=headers)
+
+
 @router.get("/api/subjects", response_model=list[schemas.SubjectSummary])
-def list_subjects(db: DbSession) -> list[schemas.SubjectSummary]:
+def list_subjects(request: Request, db: DbSession, current: Current) -> Response:
     """Every listed subject with its current state per scope (what the overview shows)."""
-    return subjects.overview(db)
+    snapshot = current.snapshot(db)
+    return _cached_json(
+        request, snapshot, "overview-json", lambda: _SUMMARIES.dump_json(subjects.overview_of(snapshot))
+    )
 
 
 @router.get("/api/subjects/{subject}", response_model=schemas.SubjectSummary)
-def get_subject(subject: names.SubjectPath, db: DbSession, at: Moment) -> schemas.SubjectSummary:
+def get_subject(
+    request: Request, subject: names.SubjectPath, db: DbSession, current: Current, at: Moment
+) -> Response | schemas.SubjectSummary:
     """One subject with the testcase x version status of every scope, and the reason of each failure."""
-    known_subject(db, subject)
-    return subjects.details(db, subject, at)
+    if at is not None:
+        known_subject(db, subject)
+        return subjects.details(db, subject, at)
+    snapshot = current.snapshot(db)
+    try:
+        summary = subjects.details_now(db, snapshot, subject)
+    except subjects.UnknownSubject as error:
+        raise HTTPException(404, str(error)) from None
+    return _cached_json(request, snapshot, ("details-json", subject), lambda: summary.model_dump_json().encode())
 
 
 @router.get("/api/subjects/{subject}/history", response_model=schemas.HistoryResponse)

@@ -16,7 +16,8 @@ router = APIRouter(tags=["feed"])
 
 
 def _rows(request: Request, db: DbSession) -> list[schemas.FeedRow]:
-    return schemas.feed_rows(subjects.overview(db, request.app.state.compliance, wait=True))
+    current = request.app.state.current
+    return schemas.feed_rows(subjects.overview(db, request.app.state.compliance, wait=True, current=current))
 
 
 @router.get("/api/feed.json", response_model=schemas.Feed)

@@ -4,12 +4,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .. import names, schemas, views
-from ..dependencies import DbSession, known_subject, scope_or_404
-from ..services import status, subjects
+from ..dependencies import Current, DbSession, scope_or_404
+from ..services import subjects
 
 router = APIRouter(tags=["operations"])
 
@@ -31,12 +31,21 @@ def metrics(request: Request) -> Response:
     responses={200: {"content": {"image/svg+xml": {}}}, 404: {"description": "unknown subject or scope"}},
 )
 def badge(
-    subject: names.SubjectPath, scope: Annotated[str, Path(max_length=names.SCOPE_REFERENCE_MAX)], db: DbSession
+    subject: names.SubjectPath,
+    scope: Annotated[str, Path(max_length=names.SCOPE_REFERENCE_MAX)],
+    db: DbSession,
+    current: Current,
 ) -> Response:
     """A shields-style badge of the subject's certified versions, for embedding (cached 5 minutes)."""
     loaded = scope_or_404(scope)
-    known_subject(db, subject)
-    evaluation = status.evaluate(db, subject, loaded)
-    offered = subjects.offering(db, subject, loaded)
-    svg = views.badge(loaded.name, schemas.scope_status(loaded, evaluation, offering=offered))
+    snapshot = current.snapshot(db)
+    if not snapshot.known(subject):
+        raise HTTPException(404, f"unknown subject {subject!r}")
+
+    def render() -> str:
+        evaluation = snapshot.evaluation(subject, loaded)
+        offered = subjects.offering(db, subject, loaded, current)
+        return views.badge(loaded.name, schemas.scope_status(loaded, evaluation, offering=offered))
+
+    svg = snapshot.memo(("badge", subject, loaded.uuid), render)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})

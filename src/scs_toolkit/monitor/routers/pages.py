@@ -7,13 +7,14 @@ from importlib import resources
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from ... import standards
 from .. import names, schemas, views
-from ..dependencies import DbSession, OptionalCaller, known_subject, readable_report, scope_or_404
+from ..dependencies import Current, DbSession, OptionalCaller, known_subject, readable_report, scope_or_404
 from ..services import certificates, status, subjects
+from ..services.current import Snapshot
 
 router = APIRouter(include_in_schema=False)
 _FAVICON = FilePath(str(resources.files("scs_toolkit.monitor").joinpath("static", "favicon.svg")))
@@ -33,9 +34,11 @@ def favicon() -> FileResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, db: DbSession, group: FilterText = None, operator: FilterText = None) -> HTMLResponse:
+def overview(
+    request: Request, db: DbSession, current: Current, group: FilterText = None, operator: FilterText = None
+) -> HTMLResponse:
     """Certified and not certified subjects in two tables, filterable by group and operator."""
-    rows = subjects.overview(db, request.app.state.compliance)
+    rows = subjects.overview(db, request.app.state.compliance, current=current)
     groups = sorted({r.group for r in rows if r.group})
     operators = sorted({r.operator for r in rows if r.operator})
     shown = [r for r in rows if (not group or r.group == group) and (not operator or r.operator == operator)]
@@ -55,22 +58,25 @@ def overview(request: Request, db: DbSession, group: FilterText = None, operator
 
 
 def shares(
-    request: Request, db: DbSession, subject: str, scope: standards.Scope, state: schemas.ScopeStatus
+    request: Request, db: DbSession, snapshot: Snapshot, subject: str, scope: standards.Scope
 ) -> dict[str, float | None]:
     """The 30/90-day shares from the overview's cache (the same entry while nothing new arrived)."""
-    newest = status.naive_utc(state.last_checked_at) if state.last_checked_at else None
-    found = request.app.state.compliance.shares(db, [(subject, scope, newest)], wait=True)
+    stamp = snapshot.stamp(subject) if scope.uuid in snapshot.newest(subject) else None
+    found = request.app.state.compliance.shares(db, [(subject, scope, stamp)], wait=True)
     return found[subject, scope.uuid] or {}
 
 
 @router.get("/subjects/{subject}", response_class=HTMLResponse)
-def details(request: Request, subject: names.SubjectPath, db: DbSession) -> HTMLResponse:
-    known_subject(db, subject)
-    summary = subjects.details(db, subject)
+def details(request: Request, subject: names.SubjectPath, db: DbSession, current: Current) -> HTMLResponse:
+    snapshot = current.snapshot(db)
+    try:
+        summary = subjects.details_now(db, snapshot, subject)
+    except subjects.UnknownSubject as error:
+        raise HTTPException(404, str(error)) from None
     now = status.utcnow()
     held = [schemas.certificate_info(c, now) for c in certificates.listing(db, subject)]
     scopes = []
-    for scope in standards.bundled_scopes():
+    for scope in snapshot.scopes:
         state = summary.scopes[scope.uuid]
         scopes.append(
             {
@@ -80,16 +86,18 @@ def details(request: Request, subject: names.SubjectPath, db: DbSession) -> HTML
                 "standards": views.by_standard(scope, state),
                 "links": {t: views.testcase_links(scope, t) for t in views.testcase_ids(state)},
                 "certificates": [c for c in held if c.scope == scope.uuid],
-                "compliance": shares(request, db, subject, scope, state) if state.offered else {},
+                "compliance": shares(request, db, snapshot, subject, scope) if state.offered else {},
             }
         )
     return _page("details.html", subject=summary, scopes=scopes, now=views.now())
 
 
 @router.get("/subjects/{subject}/history", response_class=HTMLResponse)
-def history(subject: names.SubjectPath, db: DbSession, days: HistoryRange = status.HISTORY_DAYS) -> HTMLResponse:
+def history(
+    subject: names.SubjectPath, db: DbSession, current: Current, days: HistoryRange = status.HISTORY_DAYS
+) -> HTMLResponse:
     """One chart per scope from the first report on (at least the last 30 days), and the changes."""
-    known_subject(db, subject)
+    known_subject(db, subject, current)
     today = status.utcnow().date()
     charts = []
     for scope in standards.bundled_scopes():

@@ -10,11 +10,12 @@ not count as passed, and only a PASS of a certifiable (effective/warn) version c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ...checks import Status
-from ...standards import Scope, VersionState, VersionStatus, result_expiry
+from ...standards import Lifetime, Scope, VersionState, VersionStatus, result_expiry
 
 _VALUES = {1: Status.PASS, 0: Status.ABORT, -1: Status.FAIL}
 _PRECEDENCE = (Status.FAIL, Status.MISSING, Status.ABORT)
@@ -93,6 +94,19 @@ class ScopeEvaluation:
         return bool(self.certified) and all(states[v] is VersionState.WARN for v in self.certified)
 
 
+def expiry(checked_at: dt.datetime, lifetime: Lifetime | None) -> dt.datetime:
+    """`result_expiry`, remembered per day and lifetime for stored (naive) moments: it depends on
+    nothing else, and the overview asks it for thousands of results from a few hundred days."""
+    if checked_at.tzinfo is not None:
+        return result_expiry(checked_at, lifetime)
+    return _expiry_of_day(checked_at.date(), lifetime)
+
+
+@functools.lru_cache(maxsize=8192)
+def _expiry_of_day(day: dt.date, lifetime: Lifetime | None) -> dt.datetime:
+    return result_expiry(dt.datetime.combine(day, dt.time()), lifetime)
+
+
 def current_results(scope: Scope, results: Iterable[StoredResult], at: dt.datetime) -> dict[str, TestcaseStatus]:
     """Per testcase of the scope, the most recent result valid at `at` (older, expired ones are ignored)."""
     best: dict[str, TestcaseStatus] = {}
@@ -100,7 +114,7 @@ def current_results(scope: Scope, results: Iterable[StoredResult], at: dt.dateti
         testcase = scope.testcases.get(result.testcase)
         if testcase is None or result.checked_at > at or result.value not in _VALUES:
             continue
-        expires = result_expiry(result.checked_at, testcase.lifetime)
+        expires = expiry(result.checked_at, testcase.lifetime)
         if at >= expires:
             continue
         current = best.get(result.testcase)
@@ -160,7 +174,7 @@ def daily_history(
                 continue
             previous = newest.get(result.testcase)
             if previous is None or _supersedes(result, previous):
-                expires = result_expiry(result.checked_at, testcase.lifetime)
+                expires = expiry(result.checked_at, testcase.lifetime)
                 newest[result.testcase] = TestcaseStatus(
                     result.testcase, _VALUES[result.value], result.checked_at, expires, result.report_uuid
                 )

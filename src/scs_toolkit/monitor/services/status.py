@@ -4,7 +4,9 @@
 ingestion; a past moment is one indexed range query bounded by the longest result lifetime; the
 daily history is one range query swept forward in memory. No page scans the whole history: the
 overview's 30/90-day compliance shares come from a per-process cache that recomputes a subject only
-when its newest result (or the day) changes.
+when its change stamp (or the day) changes. The pages about now go through `current.CurrentState`,
+which keeps these evaluations between changes; the functions here are the plain way, for moments
+in the past and for callers without the cache.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +24,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...standards import Scope, result_expiry
-from ..db import Account, Certificate, Database, LatestResult, Report, Result
+from ..db import Account, Certificate, Database, LatestResult, Report, Result, SubjectGeneration
 from .evaluation import ScopeEvaluation, StoredResult, certified_days, daily_history, evaluate_scope, worst_of
 
 #: A result lives at most until the first of the month 14 months on (lifetime `year`).
@@ -250,8 +252,10 @@ def certified_by_check(
 class ComplianceCache:
     """The overview's compliance shares, per process (like the verification cache).
 
-    An entry is reused while the day and the subject's newest result stay the same, so a page view
-    recomputes only the subjects that reported since. A request spends at most `budget_s` on
+    An entry is reused while the day and the subject's stamp stay the same (the counter value of its
+    last change, `subject_generation`, read from the database on every request: so a report another
+    replica stored, even one dated before the newest, is seen at once), so a page view recomputes only
+    the subjects that reported since. A request spends at most `budget_s` on
     computing; what is left (a cold start with many subjects) is computed by one background thread
     with its own session, and the page shows the previous value or "computing" until then. Replicas
     keep their own copies; all of them compute the same.
@@ -261,25 +265,27 @@ class ComplianceCache:
         self._database = database
         self._budget_s = budget_s
         self._capacity = capacity
-        self._entries: dict[tuple[str, str], tuple[tuple[dt.date, dt.datetime | None], dict[str, float | None]]] = {}
+        self._entries: dict[tuple[str, str], tuple[tuple[dt.date, Hashable], dict[str, float | None]]] = {}
         self._pending: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="compliance") if database is not None else None
 
     def shares(
-        self, db: Session, wanted: Iterable[tuple[str, Scope, dt.datetime | None]], wait: bool = False
+        self, db: Session, wanted: Iterable[tuple[str, Scope, Hashable | None]], wait: bool = False
     ) -> dict[tuple[str, str], dict[str, float | None] | None]:
-        """Per (subject, scope uuid): the shares, or None while they are being computed (`wait`: compute
-        everything now, for machine readers)."""
+        """Per (subject, scope uuid) and what its history depends on (its change stamp; None: it never
+        reported): the shares, or None while they are being computed (`wait`: compute everything now,
+        for machine readers)."""
         started = time.monotonic()
         found: dict[tuple[str, str], dict[str, float | None] | None] = {}
-        for subject, scope, newest in wanted:
-            key, stamp = (subject, scope.uuid), (utcnow().date(), newest)
+        today = utcnow().date()
+        for subject, scope, changed in wanted:
+            key, stamp = (subject, scope.uuid), (today, changed)
             with self._lock:
                 entry = self._entries.get(key)
             if entry is not None and entry[0] == stamp:
                 found[key] = entry[1]
-            elif newest is None:
+            elif changed is None:
                 found[key] = dict.fromkeys(f"{w}d" for w in COMPLIANCE_WINDOWS)
             elif wait or self._worker is None or time.monotonic() - started < self._budget_s:
                 found[key] = self._store(key, stamp, compliance(db, subject, scope))
@@ -289,7 +295,7 @@ class ComplianceCache:
         return found
 
     def _store(
-        self, key: tuple[str, str], stamp: tuple[dt.date, dt.datetime | None], shares: dict[str, float | None]
+        self, key: tuple[str, str], stamp: tuple[dt.date, Hashable], shares: dict[str, float | None]
     ) -> dict[str, float | None]:
         with self._lock:
             if len(self._entries) >= self._capacity:
@@ -298,9 +304,7 @@ class ComplianceCache:
             self._pending.discard(key)
         return shares
 
-    def _later(
-        self, key: tuple[str, str], stamp: tuple[dt.date, dt.datetime | None], subject: str, scope: Scope
-    ) -> None:
+    def _later(self, key: tuple[str, str], stamp: tuple[dt.date, Hashable], subject: str, scope: Scope) -> None:
         assert self._worker is not None and self._database is not None
         with self._lock:
             if key in self._pending:
@@ -362,7 +366,7 @@ def subjects(db: Session) -> list[str]:
     declared = db.scalars(
         select(Account.subject).where(or_(Account.layer.is_not(None), Account.display_name.is_not(None)))
     )
-    reporting = db.scalars(select(Report.subject).distinct())
+    reporting = db.scalars(select(SubjectGeneration.subject))  # kept at ingestion: no DISTINCT over the reports
     return sorted(set(declared) | set(reporting))
 
 
