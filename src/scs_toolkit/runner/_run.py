@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import threading
@@ -13,7 +14,7 @@ from types import MappingProxyType
 
 from .. import __version__
 from ..checks import Outcome, Probe, Status, all_checks, evaluate
-from ..collect import IaasSnapshot, KaasSnapshot
+from ..checks._evaluate import Snapshot
 from ..collect._retry import CANCEL
 from ..standards import Scope, Version
 from ._model import RunResult, TestcaseResult, VersionVerdict
@@ -23,6 +24,16 @@ PRECEDENCE = (Status.FAIL, Status.MISSING, Status.ABORT)
 
 class SelectionError(ValueError):
     """The requested version or testcase filter selects nothing; the message says what exists."""
+
+
+def _merged(first: Snapshot, second: Snapshot) -> Snapshot:
+    """One snapshot of two collections of disjoint parts (of one subject)."""
+    values = {
+        f.name: getattr(first, f.name) if getattr(first, f.name) is not None else getattr(second, f.name)
+        for f in dataclasses.fields(first)
+    }
+    values.update(taken_at=second.taken_at, errors=MappingProxyType({**first.errors, **second.errors}))
+    return type(first)(**values)
 
 
 def select(
@@ -94,7 +105,7 @@ def verdict(
 def run_scope(
     scope: Scope,
     subject: str,
-    collect: Callable[[set[str]], IaasSnapshot | KaasSnapshot],
+    collect: Callable[[set[str]], Snapshot],
     *,
     on: dt.date | None = None,
     version: str | None = None,
@@ -120,10 +131,9 @@ def run_scope(
     extras = [tc for tc in informing(scope, tests, sections) if tc not in ids]
     checks = all_checks()
     needed = set().union(*(checks[tc].needs for tc in (*ids, *extras) if tc in checks))
-    snapshot = collect(needed)
     results: dict[str, TestcaseResult] = {}
 
-    def decide(tc: str) -> TestcaseResult:
+    def decide(tc: str, snapshot: Snapshot) -> TestcaseResult:
         begun = time.monotonic()
         if cancel.is_set():
             outcome = Outcome(Status.MISSING, "not run: the run was interrupted")
@@ -133,14 +143,22 @@ def run_scope(
             progress(tc, outcome)
         return TestcaseResult(tc, outcome, time.monotonic() - begun)
 
-    # snapshot checks take microseconds; active probes wait on the cloud, so they run side by side
+    # snapshot checks take microseconds; active probes wait on the cloud, so they run side by side and
+    # start as early as they can: those that read no snapshot part (the volume backup probe) right after
+    # the login, the others once their parts are in, while the parts only snapshot checks read still load
     every = [*ids, *extras]
     active = [tc for tc in every if tc in checks and checks[tc].active]
-    with ThreadPoolExecutor(max_workers=max(1, len(active))) as pool:
-        running = {tc: pool.submit(decide, tc) for tc in active}
+    probes_read = set().union(*(checks[tc].needs for tc in active))
+    with ThreadPoolExecutor(max_workers=len(active) + 1) as pool:
+        login = collect(set())  # authenticate once, before threads share the session
+        running = {tc: pool.submit(decide, tc, login) for tc in active if not checks[tc].needs}
+        rest = pool.submit(collect, needed - probes_read) if needed - probes_read else None
+        first = collect(probes_read & needed) if probes_read & needed else login
+        running.update({tc: pool.submit(decide, tc, first) for tc in active if tc not in running})
+        snapshot = _merged(first, rest.result()) if rest is not None else first
         for tc in every:
             if tc not in running:
-                results[tc] = decide(tc)
+                results[tc] = decide(tc, snapshot)
         for tc, future in running.items():
             results[tc] = future.result()
     informed = {tc: results[tc] for tc in extras}

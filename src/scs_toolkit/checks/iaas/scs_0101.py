@@ -20,9 +20,8 @@ import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncssh
 from openstack import exceptions
 
 from ...collect import Flavor, IaasSnapshot, Image
@@ -30,6 +29,9 @@ from ...collect._cleanup import delete_created, describe
 from ...collect._retry import CANCEL, Cancelled, transient, wait_for_status, with_retries
 from .._model import Finding, Outcome, Probe
 from .._registry import testcase
+
+if TYPE_CHECKING:  # asyncssh (~150 ms to import) loads when a probe needs a key, not with the checks
+    import asyncssh
 
 BOOT_TIMEOUT_S = 300.0
 #: How long the console may take to show every result (cloud-init installs rng-tools first).
@@ -154,6 +156,8 @@ class _Vm:
 
     def __init__(self, probe: Probe, image: Image, created: list[tuple[str, Any]]) -> None:
         self.probe, self.conn, self.image, self.created = probe, probe.conn, image, created
+        import asyncssh
+
         self.key = asyncssh.generate_private_key("ssh-ed25519")
         self.server: Any = None
         self.external: Any = None
@@ -263,6 +267,8 @@ class _Vm:
 
 async def _ssh(address: str, port: int, key: asyncssh.SSHKey, timeout_s: float) -> dict[str, tuple[str, ...]]:
     """Log in as soon as the guest accepts (retrying while it boots) and run the commands."""
+    import asyncssh
+
     deadline = time.monotonic() + timeout_s
     delay = 0.5
     while True:
