@@ -17,9 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-import yaml
-
 import openstack
+import yaml
 
 from scs_toolkit import standards
 from scs_toolkit.checks import Probe, all_checks

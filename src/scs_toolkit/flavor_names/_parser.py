@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from . import _tables as t
 from ._errors import FlavorNameError, NotAnScsNameError
@@ -68,12 +68,74 @@ def is_scs_name(name: str) -> bool:
     return name.startswith(PREFIX)
 
 
+#: Names spelled canonically in v2/v3 (no leading zeros, RAM as `4` or `3.5`, no `1x`, no generation
+#: 0: nothing the scanner would warn about), matched in one step; everything else goes to the scanner.
+#: The groups and their order mirror the scanner's patterns, so both read a name the same way (a test
+#: compares them on generated and mutated names).
+_CANONICAL = re.compile(
+    r"SCS-(?P<cpus>[1-9]\d*)(?P<type>[LVTC])(?P<ins>i?)-(?P<ram>[1-9]\d*(?:\.5)?|0\.5)(?P<noecc>u?)(?P<over>o?)"
+    r"(?:-(?:(?P<count>[2-9]|[1-9]\d+)x)?(?P<size>[1-9]\d*)(?P<dtype>[nhsp]?)|-(?P<typeonly>[nhsp]))?"
+    r"(?:_(?P<hyp>kvm|xen|vmw|hyv|bms|chy))?(?P<hwv>_hwv)?"
+    r"(?:_(?P<vendor>[izar])(?P<gen>[1-9]\d*)?(?P<freq>h*))?"
+    r"(?:_(?P<kind>[Gg])(?P<gvendor>[NAI])(?P<ggen>[a-gi-z]|\d+(?:\.\d+)?)?"
+    r"(?:-(?P<units>[1-9]\d*))?(?P<ufreq>h*)(?:-(?P<vram>[1-9]\d*)(?P<vbw>h*))?)?"
+    r"(?P<ib>_ib)?"
+)
+
+
+def _canonical(name: str, version: t.GrammarVersion) -> ParsedName | None:
+    """The ParsedName of a canonically spelled valid name, None for any other (the scanner decides)."""
+    match = _CANONICAL.fullmatch(name)
+    if match is None:
+        return None
+    groups: tuple[Any, ...] = match.groups()  # the pattern admits only the Literal values of the model
+    (cpus, cpu_type, insecure, ram, no_ecc, over, count, size, dtype, type_only, hypervisor, hwv) = groups[:12]
+    (vendor, gen, freq, kind, gvendor, ggen, units, ufreq, vram, vbw, ib) = groups[12:]
+    dtype = dtype or type_only
+    flavor = FlavorName(
+        int(cpus),
+        cpu_type,
+        float(ram),
+        insecure == "i",
+        no_ecc == "u",
+        over == "o",
+        Disk(int(count) if count else 1, int(size) if size else None, dtype or None) if size or dtype else None,
+        hypervisor,
+        hwv is not None,
+        CpuArch(vendor, int(gen) if gen else None, len(freq)) if vendor else None,
+        Gpu(
+            kind,
+            gvendor,
+            ggen,
+            int(units) if units else None,
+            len(ufreq),
+            int(vram) if vram else None,
+            len(vbw) if vbw else 0,
+        )
+        if kind
+        else None,
+        ib is not None,
+    )
+    if problems(flavor, version):
+        return None  # the scanner says which rule, and where
+    return ParsedName(name, flavor, "v2", _min_version(flavor, "v2"))
+
+
 def parse(name: str, version: t.GrammarVersion | None = None) -> ParsedName:
     """Parse `name`; with no `version`, as certification does: v3 rules, v1 spelling tolerated.
 
     With a `version`, only that version's spelling and value tables are accepted.
     Raises `FlavorNameError` (or its subclass `NotAnScsNameError`) for invalid names.
     """
+    if version != "v1":
+        parsed = _canonical(name, version or "v3")
+        if parsed is not None:
+            return parsed
+    return _scanned(name, version)
+
+
+def _scanned(name: str, version: t.GrammarVersion | None = None) -> ParsedName:
+    """`parse` by the scanner: every spelling, every warning, every error with its position."""
     if not is_scs_name(name):
         raise NotAnScsNameError(name)
     if version is not None:
