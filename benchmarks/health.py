@@ -48,15 +48,22 @@ def main() -> None:
             import httpx
 
             httpx.put(f"http://{url}/_sim/faults", json={"default": {"latency_ms": args.latency_ms}})
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            done = subprocess.run(
-                [scs, "health", "run", "-c", name, "-n", str(args.iterations), "--interval", "0", "--vms", str(args.vms),
-                 "--db", f"sqlite:///{directory}/h.db", "--format", "json"],
-                env=env, capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            wall = time.perf_counter() - started
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+            def monitor(iterations: int) -> tuple[subprocess.CompletedProcess[str], float, float]:
+                """One `scs health run` of `iterations`: its output, wall seconds and CPU seconds."""
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                done = subprocess.run(
+                    [scs, "health", "run", "-c", name, "-n", str(iterations), "--interval", "0",
+                     "--vms", str(args.vms), "--db", f"sqlite:///{directory}/h.db", "--format", "jsonl"],
+                    env=env, capture_output=True, text=True, check=False,
+                )  # fmt: skip
+                wall = time.perf_counter() - started
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                return done, wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+            _, single_wall, single_cpu = monitor(1)  # start-up + one iteration
+            done, wall, cpu = monitor(args.iterations)
         finally:
             cloud.terminate()
             cloud.wait()
@@ -64,12 +71,19 @@ def main() -> None:
     if not summaries:
         raise SystemExit(f"no iterations ran: {done.stderr[-500:]}")
     calls = sum(s["api_calls"] for s in summaries) / len(summaries)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     print(f"latency {args.latency_ms:.0f} ms per API request, {args.vms} servers + jump host per iteration")
     print(f"iterations:            {len(summaries)} ({sum(1 for s in summaries if s['ok'])} ok)")
     print(f"iterations per minute: {len(summaries) / wall * 60:6.1f}")
     print(f"API calls/iteration:   {calls:6.1f}")
     print(f"monitor CPU:           {cpu:6.2f} s for {wall:.1f} s wall ({cpu / wall * 100:.0f} % of one core)")
+    if len(summaries) > 1:  # the difference of two runs separates start-up from the iterations
+        per_iteration = max((cpu - single_cpu) / (len(summaries) - 1), 1e-6)
+        iteration_wall = max((wall - single_wall) / (len(summaries) - 1), 1e-6)
+        print(f"CPU per iteration:     {per_iteration:6.2f} s (start-up: {max(single_cpu - per_iteration, 0):.2f} s)")
+        print(
+            f"clouds per core:       {iteration_wall / per_iteration:6.1f} "
+            f"(each iterating back to back, {iteration_wall:.1f} s per iteration)"
+        )
 
 
 if __name__ == "__main__":
