@@ -13,7 +13,7 @@ import yaml
 from scs_toolkit._serving import BackgroundServer
 from scs_toolkit.monitor.accounts import hash_api_key, load_accounts, sync_accounts
 from scs_toolkit.monitor.app import create_app
-from scs_toolkit.monitor.db import Certificate, Database, LatestResult, Report, Result, migrate
+from scs_toolkit.monitor.db import Certificate, Database, LatestResult, Report, Result, SubjectGeneration, migrate
 
 from .helpers import DATABASES, database_url, keypair
 
@@ -81,6 +81,6 @@ def monitor(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
             "keys": {"cloud-a": key_a, "cloud-b": key_b, "zuul": key_z},
         }
     with database.session() as session:  # leave a shared PostgreSQL clean for the next test
-        for table in (Result, Report, LatestResult, Certificate):
+        for table in (Result, Report, LatestResult, Certificate, SubjectGeneration):
             session.query(table).delete()
     database.close()

@@ -37,24 +37,40 @@ def favicon() -> FileResponse:
 def overview(
     request: Request, db: DbSession, current: Current, group: FilterText = None, operator: FilterText = None
 ) -> HTMLResponse:
-    """Certified and not certified subjects in two tables, filterable by group and operator."""
-    rows = subjects.overview(db, request.app.state.compliance, current=current)
+    """Certified and not certified subjects in two tables, filterable by group and operator.
+
+    The page shows the time to the second (and "3 min ago"), so it is rendered at most once per
+    second per snapshot and filter, and reused within that second (the same bytes a new rendering
+    would give); filters other than the known groups and operators are rendered every time."""
+    compliance = request.app.state.compliance
+    snapshot = current.snapshot(db)
+    rows = subjects.overview(db, compliance, current=current, snapshot=snapshot)
     groups = sorted({r.group for r in rows if r.group})
     operators = sorted({r.operator for r in rows if r.operator})
-    shown = [r for r in rows if (not group or r.group == group) and (not operator or r.operator == operator)]
-    return _page(
-        "overview.html",
-        at=views.now(),
-        scopes=standards.bundled_scopes(),
-        certified=[r for r in shown if r.certified_any],
-        others=[r for r in shown if not r.certified_any],
-        total=len(rows),
-        groups=groups,
-        operators=operators,
-        group=group,
-        operator=operator,
-        focus_version=views.focus_version,
-    )
+    at = views.now()
+
+    def render() -> str:
+        shown = [r for r in rows if (not group or r.group == group) and (not operator or r.operator == operator)]
+        return views.render(
+            "overview.html",
+            nav_scopes=standards.bundled_scopes(),
+            at=at,
+            scopes=standards.bundled_scopes(),
+            certified=[r for r in shown if r.certified_any],
+            others=[r for r in shown if not r.certified_any],
+            total=len(rows),
+            groups=groups,
+            operators=operators,
+            group=group,
+            operator=operator,
+            focus_version=views.focus_version,
+        )
+
+    pending = any(state.compliance_pending for r in rows for state in r.scopes.values())
+    known = (not group or group in groups) and (not operator or operator in operators)
+    if pending or not known:
+        return HTMLResponse(render())
+    return HTMLResponse(snapshot.latest(("overview-html", group, operator), at, render))
 
 
 def shares(
@@ -68,28 +84,43 @@ def shares(
 
 @router.get("/subjects/{subject}", response_class=HTMLResponse)
 def details(request: Request, subject: names.SubjectPath, db: DbSession, current: Current) -> HTMLResponse:
+    """Summary, testcases by standard and certificates of one subject (rendered at most once per
+    second and snapshot, as the overview)."""
     snapshot = current.snapshot(db)
     try:
         summary = subjects.details_now(db, snapshot, subject)
     except subjects.UnknownSubject as error:
         raise HTTPException(404, str(error)) from None
-    now = status.utcnow()
-    held = [schemas.certificate_info(c, now) for c in certificates.listing(db, subject)]
-    scopes = []
-    for scope in snapshot.scopes:
-        state = summary.scopes[scope.uuid]
-        scopes.append(
-            {
-                "scope": scope,
-                "status": state,
-                "focus": views.focus_version(state),
-                "standards": views.by_standard(scope, state),
-                "links": {t: views.testcase_links(scope, t) for t in views.testcase_ids(state)},
-                "certificates": [c for c in held if c.scope == scope.uuid],
-                "compliance": shares(request, db, snapshot, subject, scope) if state.offered else {},
-            }
+    compliance = {
+        scope.uuid: shares(request, db, snapshot, subject, scope) if summary.scopes[scope.uuid].offered else {}
+        for scope in snapshot.scopes
+    }
+    listed = snapshot.memo(  # their states hold until the snapshot ends (a valid one's expiry ends it)
+        ("certificates", subject),
+        lambda: [schemas.certificate_info(c, snapshot.at) for c in certificates.listing(db, subject)],
+    )
+    at = views.now()
+
+    def render() -> str:
+        scopes = []
+        for scope in snapshot.scopes:
+            state = summary.scopes[scope.uuid]
+            scopes.append(
+                {
+                    "scope": scope,
+                    "status": state,
+                    "focus": views.focus_version(state),
+                    "standards": views.by_standard(scope, state),
+                    "links": {t: views.testcase_links(scope, t) for t in views.testcase_ids(state)},
+                    "certificates": [c for c in listed if c.scope == scope.uuid],
+                    "compliance": compliance[scope.uuid],
+                }
+            )
+        return views.render(
+            "details.html", nav_scopes=standards.bundled_scopes(), subject=summary, scopes=scopes, now=at
         )
-    return _page("details.html", subject=summary, scopes=scopes, now=views.now())
+
+    return HTMLResponse(snapshot.latest(("details-html", subject), (at, str(compliance)), render))
 
 
 @router.get("/subjects/{subject}/history", response_class=HTMLResponse)

@@ -135,6 +135,18 @@ class Snapshot:
                 self._memo[key] = compute()
             return self._memo[key]  # type: ignore[return-value]
 
+    def latest(self, key: Hashable, stamp: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per `stamp` (a page that also shows the time, per second), keeping only the
+        newest stamp per key, so a snapshot that lives all day holds one copy, not one per second."""
+        with self._lock:
+            found = self._memo.get(key)
+            if isinstance(found, tuple) and len(found) == 2 and found[0] == stamp:
+                return found[1]  # type: ignore[no-any-return]
+        value = compute()  # outside the lock: other keys are not held up by this one
+        with self._lock:
+            self._memo[key] = (stamp, value)
+        return value
+
     def _facts(self, subject: str) -> SubjectFacts:
         found = self.facts.get(subject)
         if found is None:  # a name the pages do not list (a 404 comes first): nothing reported

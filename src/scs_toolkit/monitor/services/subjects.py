@@ -26,21 +26,17 @@ def overview(
     compliance: status.ComplianceCache | None = None,
     wait: bool = False,
     current: CurrentState | None = None,
+    snapshot: Snapshot | None = None,
 ) -> list[schemas.SubjectSummary]:
     """Every listed subject with its state per bundled scope now; with `compliance`, also the 30/90-day
-    shares (cached). With `current`, from its snapshot (one counter read while nothing changed), else
-    a few queries in all (accounts, latest results, valid certificates)."""
+    shares (cached). With `current`, from its snapshot (one counter read while nothing changed; or the
+    `snapshot` the caller already read), else a few queries in all (accounts, latest results, valid
+    certificates)."""
     if current is not None:
-        snapshot = current.snapshot(db)
+        snapshot = snapshot or current.snapshot(db)
         if compliance is None:
             return overview_of(snapshot)
-        wanted: list[tuple[str, standards.Scope, Hashable | None]] = [
-            (n, s, snapshot.stamp(n) if s.uuid in snapshot.newest(n) else None)
-            for n in snapshot.listed
-            for s in snapshot.scopes
-            if _offered(snapshot, n, s)
-        ]
-        shares = compliance.shares(db, wanted, wait)
+        shares = compliance.shares(db, snapshot.memo("compliance-wanted", lambda: _wanted(snapshot)), wait)
         if any(value is None for value in shares.values()):  # some still computing: this answer only
             return _overview_rows(snapshot, shares)
         return snapshot.memo(("overview", compliance), lambda: _overview_rows(snapshot, shares))
@@ -55,6 +51,16 @@ def overview(
         (n, s, newest.get((n, s.uuid))) for n in names for s in scopes if _offered(plain, n, s)
     ]
     return _overview_rows(plain, compliance.shares(db, plain_wanted, wait))
+
+
+def _wanted(snapshot: Snapshot) -> list[tuple[str, standards.Scope, Hashable | None]]:
+    """The (subject, scope, change stamp) of every offered scope: what the shares are asked for."""
+    return [
+        (n, s, snapshot.stamp(n) if s.uuid in snapshot.newest(n) else None)
+        for n in snapshot.listed
+        for s in snapshot.scopes
+        if _offered(snapshot, n, s)
+    ]
 
 
 def overview_of(snapshot: Snapshot) -> list[schemas.SubjectSummary]:
