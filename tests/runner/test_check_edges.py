@@ -214,3 +214,34 @@ def test_ctrl_c_while_loading_ends_quietly_with_130(tmp_path: Path) -> None:
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "Traceback" not in err
+
+
+def test_probes_start_before_the_snapshot_and_every_part_is_fetched_once(
+    simcloud_factory: Callable[..., SimCloud],
+) -> None:
+    """The collection runs in disjoint pieces (login, what the probes read, the rest) so probes need not
+    wait for parts only snapshot checks read; the result equals one whole collection's."""
+    from scs_toolkit import standards
+    from scs_toolkit.checks import Probe, all_checks
+    from scs_toolkit.collect import collect_iaas
+    from scs_toolkit.runner import run_scope
+
+    sim = simcloud_factory(profile="compliant", seed=22)
+    conn = openstack.connect(**sim.connect_kwargs())
+    asked: list[set[str]] = []
+
+    def collect(parts: set[str]) -> object:
+        asked.append(set(parts))
+        return collect_iaas(conn, parts)
+
+    scope = standards.load_scope("scs-compatible-iaas")
+    result = run_scope(scope, "c", collect, probe=Probe(conn), version="v5.1")  # type: ignore[arg-type]
+    checks = all_checks()
+    selected = [*result.results, *result.extras]
+    needed = set().union(*(checks[tc].needs for tc in selected if tc in checks))
+    probes_read = set().union(*(checks[tc].needs for tc in selected if tc in checks and checks[tc].active))
+    assert asked[0] == set()  # the login, before any probe starts
+    assert sorted(map(sorted, asked[1:])) == sorted([sorted(probes_read & needed), sorted(needed - probes_read)])
+    assert sum(len(parts) for parts in asked) == len(needed)  # every part once
+    assert [v.verdict.value for v in result.verdicts] == ["PASS"]
+    assert not result.snapshot_errors
