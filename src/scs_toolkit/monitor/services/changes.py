@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,21 +26,23 @@ def _utcnow() -> dt.datetime:
 
 def record(db: Session, subjects: Iterable[str] = ()) -> int:
     """Bump the counter (and stamp `subjects`, which now count as reporting ones); the new value."""
-    value = db.execute(
-        update(Generation)
-        .where(Generation.id == 1)
-        .values(value=Generation.value + 1, changed_at=_utcnow())
-        .returning(Generation.value)
+    connection = db.connection()  # Core statements: this runs in every upload, ORM bookkeeping is not needed
+    table = cast(Table, Generation.__table__)
+    value = connection.execute(
+        update(table)
+        .where(table.c.id == 1)
+        .values(value=table.c.value + 1, changed_at=_utcnow())
+        .returning(table.c.value)
     ).scalar()
     if value is None:  # the row is seeded by migration 0004; only a hand-emptied table lacks it
         value = 1
-        db.execute(insert(Generation).values(id=1, value=value, changed_at=_utcnow()))
+        connection.execute(insert(table).values(id=1, value=value, changed_at=_utcnow()))
     rows = [{"subject": subject, "generation": value} for subject in sorted(set(subjects))]
     if rows:  # sorted: two writers stamping the same subjects lock their rows in the same order
         dialect = db.get_bind().dialect.name
         upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = upsert(SubjectGeneration)
-        db.execute(
+        statement = upsert(cast(Table, SubjectGeneration.__table__))
+        connection.execute(
             statement.on_conflict_do_update(
                 index_elements=["subject"], set_={"generation": statement.excluded.generation}
             ),

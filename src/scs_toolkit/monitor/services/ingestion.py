@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import (
     AfterValidator,
@@ -17,7 +17,7 @@ from pydantic import (
     StrictStr,
     ValidationError,
 )
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -154,7 +154,7 @@ def ingest(db: Session, account: Account, body: bytes, content_type: str) -> lis
                     }
         touched[report.subject, scope.uuid] = scope
     if results:
-        db.execute(insert(Result), results)
+        db.connection().execute(insert(cast(Table, Result.__table__)), results)  # Core executemany: no ORM bookkeeping
         _remember_latest(db, list(latest.values()))
     for (subject, _), scope in touched.items():
         certificates.issue_due(db, subject, scope, status.evaluate(db, subject, scope), now)
@@ -211,7 +211,8 @@ def _remember_latest(db: Session, rows: list[dict[str, Any]]) -> None:
     """Upsert that keeps the newer result (atomic, so concurrent replicas cannot lose one)."""
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(LatestResult)  # rows go as executemany parameters: one cached compilation
+    table = cast(Table, LatestResult.__table__)
+    statement = insert(table)  # rows go as executemany parameters: one cached compilation
     statement = statement.on_conflict_do_update(
         index_elements=["subject", "scope_uuid", "testcase"],
         set_={
@@ -219,9 +220,9 @@ def _remember_latest(db: Session, rows: list[dict[str, Any]]) -> None:
             "checked_at": statement.excluded.checked_at,
             "report_uuid": statement.excluded.report_uuid,
         },
-        where=statement.excluded.checked_at >= LatestResult.checked_at,
+        where=statement.excluded.checked_at >= table.c.checked_at,
     )
-    db.execute(statement, rows)
+    db.connection().execute(statement, rows)
 
 
 def _split(body: bytes) -> tuple[str, bytes]:
@@ -268,5 +269,5 @@ def _validate(document: Any, index: int) -> ReportModel:
 
 
 def _delegations(db: Session, account: Account) -> set[str]:
-    principals = db.scalars(select(Delegation.principal_id).where(Delegation.delegate_id == account.id))
-    return set(db.scalars(select(Account.subject).where(Account.id.in_(list(principals)))))
+    query = select(Account.subject).join(Delegation, Delegation.principal_id == Account.id)
+    return set(db.scalars(query.where(Delegation.delegate_id == account.id)))
