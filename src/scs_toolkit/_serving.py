@@ -43,13 +43,6 @@ def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket
     return sock
 
 
-def wait_for_stop_signal() -> None:
-    """Block the main thread until SIGINT (Ctrl-C) or SIGTERM, for foreground `serve` commands."""
-    stopped = threading.Event()
-    with stop_on_signals(stopped):
-        stopped.wait()
-
-
 EXIT_INTERRUPTED = 130
 
 

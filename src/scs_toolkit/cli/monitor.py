@@ -7,6 +7,7 @@ SCS_MONITOR_DB, then the config file, then SQLite in the tool's data folder.
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -102,7 +103,7 @@ def serve(
     config: Optional[Path] = CONFIG_OPTION,
 ) -> None:
     """Migrate the database, load the accounts, serve until Ctrl-C."""
-    from .._serving import BackgroundServer, wait_for_stop_signal
+    from .._serving import BackgroundServer, stop_on_signals
     from ..monitor.accounts import AccountsError, load_accounts, sync_accounts
     from ..monitor.app import create_app
 
@@ -120,17 +121,18 @@ def serve(
     if specs is not None:
         with database.session() as session:
             sync_accounts(session, specs)
-    try:
-        server = BackgroundServer(create_app(database), host, port).start()
-    except OSError as error:
-        raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port") from None
-    stdout.print(
-        f"compliance monitor listening on [bold]{escape(server.url)}[/] "
-        f"(database {escape(settings.shown_db)}, from {escape(settings.db_source)})",
-        highlight=False,
-        soft_wrap=True,  # one line, whatever the terminal: scripts read the URL from it
-    )
-    wait_for_stop_signal()
+    with stop_on_signals(threading.Event()) as stopped:  # a SIGTERM right after the URL line still stops cleanly
+        try:
+            server = BackgroundServer(create_app(database), host, port).start()
+        except OSError as error:
+            raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port") from None
+        stdout.print(
+            f"compliance monitor listening on [bold]{escape(server.url)}[/] "
+            f"(database {escape(settings.shown_db)}, from {escape(settings.db_source)})",
+            highlight=False,
+            soft_wrap=True,  # one line, whatever the terminal: scripts read the URL from it
+        )
+        stopped.wait()
     server.stop()
     database.close()
 

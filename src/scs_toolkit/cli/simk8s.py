@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Optional
 
@@ -50,7 +51,7 @@ def serve(
 ) -> None:
     """Serve the simulated cluster over HTTPS until Ctrl-C; writes a kubeconfig for kubectl."""
     from .. import simk8s
-    from .._serving import wait_for_stop_signal
+    from .._serving import stop_on_signals
 
     if not _loopback(host):
         raise fail(
@@ -78,15 +79,18 @@ def serve(
         sim.kubeconfig(target, user)
     except (OSError, ValueError) as error:
         raise fail(f"cannot write the kubeconfig {target}: {error}", "pass another --kubeconfig path") from None
-    sim.start()
-    version = sim.profile["version"]["gitVersion"]
-    stdout.print(
-        f"simulated Kubernetes cluster [bold]{escape(sim.profile['name'])}[/] ({escape(version)}) listening on [bold]{sim.url}[/]"
-    )
-    stdout.print(f"kubeconfig written to {escape(str(target))} (contexts: {escape(', '.join(_contexts(sim, user)))})")
-    stdout.print(f"try: KUBECONFIG={escape(str(target))} kubectl get nodes")
-    stdout.print(f"faults: curl -k {sim.url}/_sim/faults   stop: Ctrl-C")
-    wait_for_stop_signal()
+    with stop_on_signals(threading.Event()) as stopped:  # from here on, Ctrl-C/SIGTERM stop cleanly
+        sim.start()
+        version = sim.profile["version"]["gitVersion"]
+        stdout.print(
+            f"simulated Kubernetes cluster [bold]{escape(sim.profile['name'])}[/] ({escape(version)}) "
+            f"listening on [bold]{sim.url}[/]"
+        )
+        contexts = escape(", ".join(_contexts(sim, user)))
+        stdout.print(f"kubeconfig written to {escape(str(target))} (contexts: {contexts})")
+        stdout.print(f"try: KUBECONFIG={escape(str(target))} kubectl get nodes")
+        stdout.print(f"faults: curl -k {sim.url}/_sim/faults   stop: Ctrl-C")
+        stopped.wait()
     stderr.print("stopping the simulated cluster")
     sim.stop()
 

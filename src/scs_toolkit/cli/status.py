@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -159,17 +160,19 @@ def serve(
 ) -> None:
     """Serve the status page alone, the 1.1.2 paths at the root (/components, /incidents, ...) as the
     reference server does, with the pages at / and /pages/..., until Ctrl-C."""
-    from .._serving import BackgroundServer, wait_for_stop_signal
+    from .._serving import BackgroundServer, stop_on_signals
     from ..statuspage.app import PageSettings, create_standalone_app
 
     database = _open(db, config)
     settings = PageSettings(monitor_pages=False, public_url=public_url)
-    try:
-        server = BackgroundServer(create_standalone_app(database, settings, tuple(cors_origin)), host, port).start()
-    except OSError as error:
-        raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port") from None
-    stdout.print(f"status page listening on [bold]{escape(server.url)}[/]", highlight=False, soft_wrap=True)
-    wait_for_stop_signal()
+    with stop_on_signals(threading.Event()) as stopped:  # a SIGTERM right after the URL line still stops cleanly
+        try:
+            app = create_standalone_app(database, settings, tuple(cors_origin))
+            server = BackgroundServer(app, host, port).start()
+        except OSError as error:
+            raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port") from None
+        stdout.print(f"status page listening on [bold]{escape(server.url)}[/]", highlight=False, soft_wrap=True)
+        stopped.wait()
     server.stop()
     database.close()
 
