@@ -44,7 +44,7 @@ def badge(
 
     def render() -> str:
         evaluation = snapshot.evaluation(subject, loaded)
-        offered = subjects.offering(db, subject, loaded, current)
+        offered = subjects.offering(snapshot, subject, loaded)
         return views.badge(loaded.name, schemas.scope_status(loaded, evaluation, offering=offered))
 
     svg = snapshot.memo(("badge", subject, loaded.uuid), render)

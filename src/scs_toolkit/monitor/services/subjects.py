@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ... import standards
 from .. import schemas
-from ..db import Account, LatestResult, Report
+from ..db import Account, Report
 from . import changes, reports, status
 from .current import AccountFacts, CurrentState, HeldCertificate, Snapshot, SubjectFacts
 from .evaluation import ScopeEvaluation
@@ -110,14 +110,16 @@ def _info(snapshot: Snapshot, name: str) -> schemas.SubjectInfo:
     return schemas.subject_info(name, snapshot.account(name))
 
 
-def _offering(snapshot: Snapshot, name: str, scope: standards.Scope) -> status.Offering:
+def offering(snapshot: Snapshot, name: str, scope: standards.Scope) -> status.Offering:
+    """Whether the subject offers what `scope` certifies: the one rule of the overview, the subject
+    page and the badge."""
     newest = snapshot.newest(name)
     account = snapshot.account(name)
     return status.offering(account.layer if account else None, scope, scope.uuid in newest, bool(newest))
 
 
 def _offered(snapshot: Snapshot, name: str, scope: standards.Scope) -> bool:
-    return _offering(snapshot, name, scope).offered
+    return offering(snapshot, name, scope).offered
 
 
 def _overview_rows(
@@ -130,16 +132,16 @@ def _overview_rows(
         states = {}
         for scope in snapshot.scopes:
             key = (name, scope.uuid)
-            offering = _offering(snapshot, name, scope)
+            offered = offering(snapshot, name, scope)
             states[scope.uuid] = schemas.scope_status(
                 scope,
                 snapshot.evaluation(name, scope),
                 with_testcases=False,
                 certificates=list(snapshot.certificates.get(key, ())),
-                offering=offering,
+                offering=offered,
                 last_checked_at=newest.get(scope.uuid),
                 compliance=shares.get(key) if shares is not None else None,
-                compliance_pending=shares is not None and offering.offered and shares.get(key) is None,
+                compliance_pending=shares is not None and offered.offered and shares.get(key) is None,
             )
         rows.append(schemas.SubjectSummary(**info.model_dump(), scopes=states, certified_any=certified_any(states)))
     return rows
@@ -166,16 +168,6 @@ def require(db: Session, subject: str, current: CurrentState | None = None) -> N
 def info(db: Session, subject: str) -> schemas.SubjectInfo:
     """Name, description, operator and links of one subject (no evaluation)."""
     return schemas.subject_info(subject, db.scalar(select(Account).where(Account.subject == subject)))
-
-
-def offering(db: Session, subject: str, scope: standards.Scope, current: CurrentState | None = None) -> status.Offering:
-    """Whether the subject offers what `scope` certifies, by the same rule as the overview and the
-    subject page (the badge asks for one scope alone)."""
-    if current is not None:
-        return _offering(current.snapshot(db), subject, scope)
-    names = status.members(db, subject) or [subject]
-    reported = set(db.scalars(select(LatestResult.scope_uuid).where(LatestResult.subject.in_(names)).distinct()))
-    return status.offering(info(db, subject).layer, scope, scope.uuid in reported, bool(reported))
 
 
 def details(
@@ -239,7 +231,7 @@ def _details_now(db: Session, snapshot: Snapshot, subject: str) -> schemas.Subje
             evaluation,
             {k: v for k, v in per_testcase.items() if v},
             certificates=list(snapshot.certificates.get((subject, scope.uuid), ())),
-            offering=_offering(snapshot, subject, scope),
+            offering=offering(snapshot, subject, scope),
             last_checked_at=newest.get(scope.uuid),
         )
     return schemas.SubjectSummary(**info.model_dump(), scopes=scopes, certified_any=certified_any(scopes))
