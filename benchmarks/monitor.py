@@ -38,10 +38,10 @@ import httpx
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from scs_toolkit import standards
+from scs_toolkit._database import throwaway_database
 from scs_toolkit.monitor.accounts import ROLES, hash_api_key
 from scs_toolkit.monitor.db import Account, ApiKey, Database, Delegation, PublicKey, migrate
 from scs_toolkit.monitor.services import changes
@@ -159,17 +159,8 @@ def benchmark_database(url: str | None) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as directory:
             yield f"sqlite:///{Path(directory) / 'monitor.db'}"
         return
-    server = make_url(url)
-    name = f"scs_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database(url, "scs_bench") as database_url:
+        yield database_url
 
 
 def serve(url: str, ready: Any, stop: Any) -> None:

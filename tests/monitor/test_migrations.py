@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +14,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
+from scs_toolkit._database import throwaway_database
 from scs_toolkit.monitor.db import Base, Database, LatestResult, migrate
 
 from .helpers import DATABASES
@@ -28,17 +27,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    server = make_url(os.environ["SCS_TEST_DATABASE_URL"])
-    name = f"scs_migration_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database(os.environ["SCS_TEST_DATABASE_URL"], "scs_migration") as url:
+        yield url
 
 
 def test_empty_to_head_builds_exactly_the_models(empty_database: str) -> None:
