@@ -75,7 +75,7 @@ def is_scs_name(name: str) -> bool:
 _CANONICAL = re.compile(
     r"SCS-(?P<cpus>[1-9]\d*)(?P<type>[LVTC])(?P<ins>i?)-(?P<ram>[1-9]\d*(?:\.5)?|0\.5)(?P<noecc>u?)(?P<over>o?)"
     r"(?:-(?:(?P<count>[2-9]|[1-9]\d+)x)?(?P<size>[1-9]\d*)(?P<dtype>[nhsp]?)|-(?P<typeonly>[nhsp]))?"
-    r"(?:_(?P<hyp>kvm|xen|vmw|hyv|bms|chy))?(?P<hwv>_hwv)?"
+    rf"(?:_(?P<hyp>{'|'.join(t.HYPERVISORS)}))?(?P<hwv>_hwv)?"
     r"(?:_(?P<vendor>[izar])(?P<gen>[1-9]\d*)?(?P<freq>h*))?"
     r"(?:_(?P<kind>[Gg])(?P<gvendor>[NAI])(?P<ggen>[a-gi-z]|\d+(?:\.\d+)?)?"
     r"(?:-(?P<units>[1-9]\d*))?(?P<ufreq>h*)(?:-(?P<vram>[1-9]\d*)(?P<vbw>h*))?)?"
