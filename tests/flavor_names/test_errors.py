@@ -33,6 +33,11 @@ from scs_toolkit import flavor_names as fn
         ("SCS-2V-4x", "name", 9, "found 'x'"),
         ("SCS-2C:4:10-chy", "hypervisor", 13, "'chy' does not exist in v1"),
         ("SCS-2V-4 ", "name", 9, "found ' '"),
+        # numbers no flavor has: int() and float() would refuse or overflow (OverflowError, ValueError)
+        ("SCS-2V-" + "9" * 400, "ram", 8, "more than 15 digits"),
+        ("SCS-2V-4-" + "9" * 5000, "disk size", 10, "more than 15 digits"),
+        ("SCS-" + "9" * 20 + "V-4", "cpu count", 5, "more than 15 digits"),
+        ("SCS-2V-4-2x" + "9" * 30, "disk size", 12, "more than 15 digits"),
     ],
 )
 def test_error_names_component_and_position(name: str, component: str, column: int, says: str) -> None:

@@ -17,7 +17,21 @@ from typing import Any, Literal, cast
 
 from . import _tables as t
 from ._errors import FlavorNameError, NotAnScsNameError
-from ._model import CpuArch, Disk, DiskType, FlavorName, Gpu, ParsedName
+from ._model import (
+    CpuArch,
+    Disk,
+    DiskType,
+    FlavorName,
+    Gpu,
+    Hypervisor,
+    ParsedName,
+    make_arch,
+    make_disk,
+    make_flavor,
+    make_gpu,
+    make_parsed,
+)
+from ._render import render
 from ._validate import Problem, problems
 
 Syntax = Literal["v1", "v2"]
@@ -68,42 +82,122 @@ def is_scs_name(name: str) -> bool:
     return name.startswith(PREFIX)
 
 
-#: Names spelled canonically in v2/v3 (no leading zeros, RAM as `4` or `3.5`, no `1x`, no generation
-#: 0: nothing the scanner would warn about), matched in one step; everything else goes to the scanner.
-#: The groups and their order mirror the scanner's patterns, so both read a name the same way (a test
-#: compares them on generated and mutated names).
-_CANONICAL = re.compile(
-    r"SCS-(?P<cpus>[1-9]\d*)(?P<type>[LVTC])(?P<ins>i?)-(?P<ram>[1-9]\d*(?:\.5)?|0\.5)(?P<noecc>u?)(?P<over>o?)"
-    r"(?:-(?:(?P<count>[2-9]|[1-9]\d+)x)?(?P<size>[1-9]\d*)(?P<dtype>[nhsp]?)|-(?P<typeonly>[nhsp]))?"
-    rf"(?:_(?P<hyp>{'|'.join(t.HYPERVISORS)}))?(?P<hwv>_hwv)?"
-    r"(?:_(?P<vendor>[izar])(?P<gen>[1-9]\d*)?(?P<freq>h*))?"
-    r"(?:_(?P<kind>[Gg])(?P<gvendor>[NAI])(?P<ggen>[a-gi-z]|\d+(?:\.\d+)?)?"
-    r"(?:-(?P<units>[1-9]\d*))?(?P<ufreq>h*)(?:-(?P<vram>[1-9]\d*)(?P<vbw>h*))?)?"
-    r"(?P<ib>_ib)?"
-)
+# The one-step path for canonically spelled names (no leading zeros, RAM as `4` or `3.5`, no `1x`,
+# no generation 0: nothing the scanner would warn about); everything else goes to the scanner. The
+# groups and their order mirror the scanner's patterns, so both read a name the same way (a test
+# compares them on generated and mutated names). Every number is at most 15 digits: int() and float()
+# then never fail or overflow, so the cpu, RAM and disk values admitted pass every value rule (longer
+# numbers go to the scanner). Two patterns: most names have no extensions, and a cloud's names share
+# a handful of spellings of them (`_bms_hwv_i3h`), each read and checked once (see `_EXTENSIONS`).
+
+_NUMBER = r"[1-9]\d{0,14}"
+#: The longest number the scanner reads: longer ones are refused as name errors (no flavor has them).
+_MAX_DIGITS = 15
 
 
-def _canonical(name: str, version: t.GrammarVersion) -> ParsedName | None:
-    """The ParsedName of a canonically spelled valid name, None for any other (the scanner decides)."""
-    match = _CANONICAL.fullmatch(name)
+def _main_pattern(syntax: Syntax) -> re.Pattern[str]:
+    """cpu, RAM and disk of a canonical name; the extensions, unread, in the last group (`tail`)."""
+    inner = re.escape(_SEPARATORS[syntax][0])
+    return re.compile(
+        rf"SCS-({_NUMBER})([LVTC])(i?){inner}({_NUMBER}(?:\.5)?|0\.5)(u?)(o?)"
+        rf"(?:{inner}(?:(?:([2-9]|[1-9]\d{{1,14}})x)?({_NUMBER})([nhsp]?)|([nhsp])))?"
+        r"(?P<tail>.*)"
+    )
+
+
+def _extensions_pattern(syntax: Syntax) -> re.Pattern[str]:
+    """The canonical extensions (the `tail` of `_main_pattern`); v1 names have no `chy` (the scanner
+    rejects it there), so the v1 pattern leaves it out."""
+    inner, ext = (re.escape(s) for s in _SEPARATORS[syntax])
+    hypervisors = "|".join(sorted(t.HYPERVISORS if syntax == "v2" else t.hypervisors_for("v1")))
+    return re.compile(
+        rf"(?:{ext}(?P<hyp>{hypervisors}))?(?P<hwv>{ext}hwv)?"
+        rf"(?:{ext}(?P<vendor>[izar])(?P<gen>{_NUMBER})?(?P<freq>h*))?"
+        rf"(?:{ext}(?P<kind>[Gg])(?P<gvendor>[NAI])(?P<ggen>[a-gi-z]|\d+(?:\.\d+)?)?"
+        rf"(?:{inner}(?P<units>{_NUMBER}))?(?P<ufreq>h*)(?:{inner}(?P<vram>{_NUMBER})(?P<vbw>h*))?)?"
+        rf"(?P<ib>{ext}ib)?"
+    )
+
+
+_MAIN = {syntax: _main_pattern(syntax).fullmatch for syntax in _SEPARATORS}
+_EXTENSION_PATTERNS = {syntax: _extensions_pattern(syntax).fullmatch for syntax in _SEPARATORS}
+
+#: What a name's extensions say (hypervisor, hw virt, cpu architecture, GPU, infiniband) and the
+#: oldest version they are valid in.
+_Extensions = tuple[Hypervisor | None, bool, CpuArch | None, Gpu | None, bool, t.GrammarVersion]
+_NO_EXTENSIONS: dict[Syntax, _Extensions] = {
+    "v1": (None, False, None, None, False, "v1"),
+    "v2": (None, False, None, None, False, "v2"),
+}
+#: The extensions already read, keyed on their spelling, the syntax and the version checked; False
+#: for a spelling that is not canonical or that a rule rejects (the scanner then says what and where).
+#: Reading and checking them is most of the work for a long name. Their values are immutable, so
+#: results may share them. The verdict depends on the extensions alone: their rules do not look at
+#: cpu, RAM or disk (a test holds `problems` to that). Emptied when full, so that a stream of
+#: distinct spellings cannot grow it.
+_EXTENSIONS: dict[tuple[str, Syntax, t.GrammarVersion], _Extensions | Literal[False]] = {}
+_EXTENSIONS_MAX = 1024
+
+
+def _canonical(name: str, syntax: Syntax, version: t.GrammarVersion) -> ParsedName | None:
+    """What the scanner would return for a canonically spelled valid name, None for any other (then
+    the scanner decides). `version` is the one checked (certification checks v3 in either spelling).
+
+    This runs once per name of every listing, so it builds the result without the dataclass
+    constructors and checks no rule for the cpu, RAM and disk values: the pattern admits none that a
+    rule rejects.
+    """
+    match = _MAIN[syntax](name)
     if match is None:
         return None
-    groups: tuple[Any, ...] = match.groups()  # the pattern admits only the Literal values of the model
-    (cpus, cpu_type, insecure, ram, no_ecc, over, count, size, dtype, type_only, hypervisor, hwv) = groups[:12]
-    (vendor, gen, freq, kind, gvendor, ggen, units, ufreq, vram, vbw, ib) = groups[12:]
-    dtype = dtype or type_only
-    flavor = FlavorName(
+    cpus, cpu_type, insecure, ram, no_ecc, over, count, size, dtype, type_only, tail = match.groups()
+    if tail:
+        key = (tail, syntax, version)
+        extensions = _EXTENSIONS.get(key)  # one step: another thread may empty it meanwhile
+        if extensions is None:
+            if len(_EXTENSIONS) >= _EXTENSIONS_MAX:
+                _EXTENSIONS.clear()
+            extensions = _EXTENSIONS[key] = _read_extensions(tail, syntax, version)
+        if extensions is False:
+            return None
+    else:
+        extensions = _NO_EXTENSIONS[syntax]
+    hypervisor, hw_virt, arch, gpu, infiniband, min_version = extensions
+    if size is not None:
+        disk = make_disk(int(count) if count else 1, int(size), dtype or None)  # type: ignore[arg-type]
+    elif type_only is not None:
+        disk = make_disk(1, None, type_only)  # type: ignore[arg-type]
+    else:
+        disk = None
+    flavor = make_flavor(
         int(cpus),
-        cpu_type,
+        cpu_type,  # type: ignore[arg-type]  # the pattern admits only the Literal values of the model
         float(ram),
         insecure == "i",
         no_ecc == "u",
         over == "o",
-        Disk(int(count) if count else 1, int(size) if size else None, dtype or None) if size or dtype else None,
+        disk,
         hypervisor,
-        hwv is not None,
-        CpuArch(vendor, int(gen) if gen else None, len(freq)) if vendor else None,
-        Gpu(
+        hw_virt,
+        arch,
+        gpu,
+        infiniband,
+    )
+    if syntax == "v1" and version != "v1":
+        return make_parsed(name, flavor, "v1", min_version, (_tolerated(flavor),))
+    return make_parsed(name, flavor, syntax, min_version, ())
+
+
+def _read_extensions(tail: str, syntax: Syntax, version: t.GrammarVersion) -> _Extensions | Literal[False]:
+    """The canonically spelled extensions `tail`, checked against `version`'s rules; False if not."""
+    match = _EXTENSION_PATTERNS[syntax](tail)
+    if match is None:
+        return False
+    groups: tuple[Any, ...] = match.groups()  # the pattern admits only the Literal values of the model
+    (hypervisor, hwv, vendor, gen, freq, kind, gvendor, ggen, units, ufreq, vram, vbw, ib) = groups
+    arch = make_arch(vendor, int(gen) if gen else None, len(freq)) if vendor else None
+    gpu = (
+        make_gpu(
             kind,
             gvendor,
             ggen,
@@ -113,12 +207,16 @@ def _canonical(name: str, version: t.GrammarVersion) -> ParsedName | None:
             len(vbw) if vbw else 0,
         )
         if kind
-        else None,
-        ib is not None,
+        else None
     )
-    if problems(flavor, version):
-        return None  # the scanner says which rule, and where
-    return ParsedName(name, flavor, "v2", _min_version(flavor, "v2"))
+    min_version: t.GrammarVersion = syntax
+    if hypervisor or arch or gpu:  # hw virt and infiniband have no rules
+        # Checked on a minimal flavor with these extensions: no rule rejects its cpu and RAM.
+        flavor = make_flavor(1, "V", 1.0, False, False, False, None, hypervisor, False, arch, gpu, False)
+        if problems(flavor, version):
+            return False
+        min_version = _min_version(flavor, syntax, version)
+    return hypervisor, hwv is not None, arch, gpu, ib is not None, min_version
 
 
 def parse(name: str, version: t.GrammarVersion | None = None) -> ParsedName:
@@ -127,8 +225,14 @@ def parse(name: str, version: t.GrammarVersion | None = None) -> ParsedName:
     With a `version`, only that version's spelling and value tables are accepted.
     Raises `FlavorNameError` (or its subclass `NotAnScsNameError`) for invalid names.
     """
-    if version != "v1":
-        parsed = _canonical(name, version or "v3")
+    # A v1 name has a ":" (between cpu and RAM at least), a v2 name has none.
+    if ":" in name:
+        if version is None or version == "v1":
+            parsed = _canonical(name, "v1", version or "v3")
+            if parsed is not None:
+                return parsed
+    elif version != "v1":
+        parsed = _canonical(name, "v2", version or "v3")
         if parsed is not None:
             return parsed
     return _scanned(name, version)
@@ -141,18 +245,24 @@ def _scanned(name: str, version: t.GrammarVersion | None = None) -> ParsedName:
     if version is not None:
         syntax: Syntax = "v1" if version == "v1" else "v2"
         return _parse(name, _SYNTAXES[syntax], version)
+    if ":" not in name:
+        # No v1 reading: it would read the same characters as the v2 one up to the ':' between cpu
+        # and RAM, and fail there at the latest; and its error would not be the one reported.
+        return _parse(name, _SYNTAXES["v2"], "v3")
     try:
         return _parse(name, _SYNTAXES["v2"], "v3")
-    except FlavorNameError as v2_error:
+    except FlavorNameError:
         try:
             parsed = _parse(name, _SYNTAXES["v1"], "v3")
         except FlavorNameError as v1_error:
             # Report against the spelling the name evidently tried to use.
-            raise (v1_error if ":" in name else v2_error) from None
-    from ._render import render  # local: _render imports the model only, but keep the graph acyclic
+            raise v1_error from None
+    warnings = (_tolerated(parsed.flavor), *parsed.warnings)
+    return ParsedName(parsed.text, parsed.flavor, "v1", parsed.min_version, warnings)
 
-    tolerated = f"v1 spelling is merely tolerated; the v2/v3 name is {render(parsed.flavor)}"
-    return ParsedName(parsed.text, parsed.flavor, "v1", parsed.min_version, (tolerated, *parsed.warnings))
+
+def _tolerated(flavor: FlavorName) -> str:
+    return f"v1 spelling is merely tolerated; the v2/v3 name is {render(flavor)}"
 
 
 class _Scanner:
@@ -175,6 +285,13 @@ class _Scanner:
         rest = self.name[self.pos :]
         return f"found {rest[:12]!r}" if rest else "found the end of the name"
 
+    def bounded(self, text: str, field: str) -> None:
+        """A number no flavor has (and int()/float() would refuse or overflow on) is a name error."""
+        if len(text.replace(".", "")) > _MAX_DIGITS:
+            raise self.fail(
+                field, f"{field} {text[:12]!r}... has more than {_MAX_DIGITS} digits", pos=self.pos - len(text)
+            )
+
     def take(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
         match = pattern.match(self.name, self.pos)
         if match:
@@ -185,6 +302,7 @@ class _Scanner:
         self.columns[field] = match.start(group) if match.start(group) >= 0 else match.start()
 
     def number(self, text: str, field: str) -> int:
+        self.bounded(text, field)
         if len(text) > 1 and text.startswith("0"):
             self.warnings.append(f"{field} {text!r} has leading zeros; write {int(text)}")
         return int(text)
@@ -248,6 +366,7 @@ def _main(scan: _Scanner) -> tuple[int, str, bool, float, bool, bool]:
         raise scan.fail("ram", f"expected the RAM size in GiB (e.g. 4 or 3.5), {scan.found()}")
     scan.mark("ram", ram_match)
     ram_text = ram_match.group()
+    scan.bounded(ram_text, "ram")
     ram = float(ram_text)
     if ram_text != _ram_text(ram) and ram > 0 and ram * 2 == int(ram * 2):
         scan.warnings.append(f"ram {ram_text!r} is not written canonically; write {_ram_text(ram)}")
@@ -289,26 +408,28 @@ def _disk(scan: _Scanner) -> Disk:
     if count_text and count == 1:
         scan.warnings.append("a disk count of 1 is implied; leave out '1x'")
     size = scan.number(size_text, "disk size") if size_text else None
-    return Disk(count=count, size_gb=size, type=cast(DiskType, dtype) if dtype else None)
+    return make_disk(count, size, cast(DiskType, dtype) if dtype else None)
 
 
 def _extensions(scan: _Scanner) -> dict[str, object]:
     fields: dict[str, object] = {}
     syntax = scan.syntax
     next_index = 0
-    while scan.pos < len(scan.name):
-        if scan.peek() != syntax.ext:
+    name = scan.name
+    while scan.pos < len(name):
+        if name[scan.pos] != syntax.ext:
             raise scan.fail("name", f"unexpected text, {scan.found()}", _ordering_hint(scan))
         scan.pos += 1
         for index in range(next_index, len(_ORDER)):
             component, pattern = syntax.extensions[index]
-            match = scan.take(pattern)
+            # Not `scan.take`: most patterns tried do not match, and three letters that are no
+            # hypervisor are not taken (they are reported below).
+            match = pattern.match(name, scan.pos)
             if match is not None and (component != "hypervisor" or match.group("hyp") in t.HYPERVISORS):
+                scan.pos = match.end()
                 fields.update(_extension_fields(scan, component, match))
                 next_index = index + 1
                 break
-            if match is not None:  # three letters that are no hypervisor: undo, report below
-                scan.pos = match.start()
         else:
             scan.pos -= 1
             raise _unknown_extension(scan, next_index)
@@ -383,9 +504,11 @@ def _ordering_hint(scan: _Scanner) -> str | None:
     return None
 
 
-def _min_version(flavor: FlavorName, syntax: Syntax) -> t.GrammarVersion:
+def _min_version(flavor: FlavorName, syntax: Syntax, valid_in: t.GrammarVersion | None = None) -> t.GrammarVersion:
+    """The oldest version whose rules `flavor` passes in `syntax` (v3 if none, as for v1 syntax and a
+    v3-only value); `valid_in` is a version already known to pass, whose rules need no second look."""
     candidates: tuple[t.GrammarVersion, ...] = ("v1",) if syntax == "v1" else ("v2", "v3")
     for version in candidates:
-        if not problems(flavor, version):
+        if version == valid_in or not problems(flavor, version):
             return version
     return "v3"

@@ -147,9 +147,12 @@ GPU_UNIT_FREQUENCIES: Final[tuple[str, ...]] = ("Std Freq", "High Freq", "Very H
 GPU_VRAM_BANDWIDTHS: Final[tuple[str, ...]] = ("Std BW (GDDR)", "High BW (HBM)", "Very High BW")
 
 
+_HYPERVISORS_V3: Final = frozenset(HYPERVISORS)
+
+
 def hypervisors_for(version: GrammarVersion) -> frozenset[str]:
     """Hypervisor codes a grammar version defines (`chy` came with v3)."""
-    return frozenset(HYPERVISORS) if version == "v3" else _HYPERVISORS_V1_V2
+    return _HYPERVISORS_V3 if version == "v3" else _HYPERVISORS_V1_V2  # built once: every parse asks
 
 
 def max_cpu_generation(version: GrammarVersion, vendor: str) -> int:
