@@ -59,6 +59,9 @@ def test_a_testcase_that_no_version_lists_runs_by_id_and_informs_only(
 
 
 def test_ctrl_c_while_collecting_starts_no_testcase(cloud: Callable[..., tuple[SimCloud, dict[str, str]]]) -> None:
+    from scs_toolkit.checks import all_checks
+    from scs_toolkit.collect._cleanup import owned_by_prefix
+
     sim, env = cloud()
     httpx.put(f"{sim.url}/_sim/faults", json={"services": {"image": {"latency_ms": 4000}}})
     process = subprocess.Popen(
@@ -77,21 +80,23 @@ def test_ctrl_c_while_collecting_starts_no_testcase(cloud: Callable[..., tuple[S
     assert process.returncode == 130, err
     document = json.loads(out)
     assert document["run"]["tool"]["interrupted"] is True
-    # the volume backup probe reads no snapshot part, so it began right after the login (it finished, or
-    # stopped, and cleaned up either way); every other testcase waited for the collection and never began
-    early = {"scs-0117-test-backup"}
+    # the probes began right after the login (what they read of the snapshot comes when it comes): each
+    # finished, or stopped, and cleaned up; every snapshot testcase waited for the collection and never began
+    checks = all_checks()
+    early = {tc for tc in document["details"] if checks[tc].active}
     later = {tc: d for tc, d in document["details"].items() if tc not in early}
+    assert early and later
     assert {d["result"] for d in later.values()} == {"MISSING"}
     assert all(d["reason"] == "not run: the run was interrupted" for d in later.values())
-    for tc in early & set(document["details"]):
+    for tc in early:
         detail = document["details"][tc]
         assert detail["result"] == "PASS" or "interrupted" in detail["reason"], detail
-    posts = [r for r in httpx.get(f"{sim.url}/_sim/stats").json()["requests"] if r["method"] == "POST"]
-    assert {r["service"] for r in posts} <= {"identity", "volumev3", "volume", "block-storage"}  # only the early probe
+    # the VM probe never booted: it was still waiting for the images when Ctrl-C came
+    booted = [r for r in httpx.get(f"{sim.url}/_sim/stats").json()["requests"] if r["status"] == 202]
+    assert not [r for r in booted if r["service"] == "compute"]
     conn = openstack.connect(**sim.connect_kwargs())
-    prefix = document["run"]["tool"]["resource_prefix"]
-    assert not [v.name for v in conn.block_storage.volumes() if v.name.startswith(prefix)]  # nothing left
-    assert not [b.name for b in conn.block_storage.backups() if (b.name or "").startswith(prefix)]
+    owned, failed = owned_by_prefix(conn, document["run"]["tool"]["resource_prefix"])
+    assert not failed and not any(owned.values()), owned  # nothing left
 
 
 def test_leftovers_of_killed_runs_block_nothing_and_cleanup_removes_them(
@@ -219,8 +224,8 @@ def test_ctrl_c_while_loading_ends_quietly_with_130(tmp_path: Path) -> None:
 def test_probes_start_before_the_snapshot_and_every_part_is_fetched_once(
     simcloud_factory: Callable[..., SimCloud],
 ) -> None:
-    """The collection runs in disjoint pieces (login, what the probes read, the rest) so probes need not
-    wait for parts only snapshot checks read; the result equals one whole collection's."""
+    """The login comes first; then every part loads on its own while the probes run (a probe waits only for
+    the parts it reads, when it reads them); the result equals one whole collection's."""
     from scs_toolkit import standards
     from scs_toolkit.checks import Probe, all_checks
     from scs_toolkit.collect import collect_iaas
@@ -239,9 +244,7 @@ def test_probes_start_before_the_snapshot_and_every_part_is_fetched_once(
     checks = all_checks()
     selected = [*result.results, *result.extras]
     needed = set().union(*(checks[tc].needs for tc in selected if tc in checks))
-    probes_read = set().union(*(checks[tc].needs for tc in selected if tc in checks and checks[tc].active))
     assert asked[0] == set()  # the login, before any probe starts
-    assert sorted(map(sorted, asked[1:])) == sorted([sorted(probes_read & needed), sorted(needed - probes_read)])
-    assert sum(len(parts) for parts in asked) == len(needed)  # every part once
+    assert sorted(map(sorted, asked[1:])) == sorted([part] for part in needed)  # every part once, on its own
     assert [v.verdict.value for v in result.verdicts] == ["PASS"]
     assert not result.snapshot_errors

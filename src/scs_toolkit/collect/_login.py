@@ -6,6 +6,9 @@ environment variables (password, application credential or token). Everything th
 before the first API call (an unknown entry, incomplete credentials, an unreachable auth URL, a
 wrong password, TLS) becomes one `CloudError` with one line that says what happened and one that
 says what to do, instead of keystoneauth's repeated discovery warnings and urllib3 dumps.
+
+`scs check` sends the log-in before openstacksdk has even loaded (_early_login); `connect` takes that
+token when keystoneauth would have sent the very same request, and logs in itself otherwise.
 """
 
 from __future__ import annotations
@@ -156,7 +159,10 @@ def connect(spec: CloudSpec, *, login: bool = True, **options: Any) -> Connectio
     region = resolve(spec, **options)
     conn = Connection(config=region)
     if login:
-        authenticate(conn, spec.label)
+        from ._early_login import adopt
+
+        if not adopt(spec, region, conn):  # `scs check` may have sent the log-in already
+            authenticate(conn, spec.label)
     return conn
 
 

@@ -1,4 +1,8 @@
-"""Collect an IaasSnapshot from an OpenStack cloud with openstacksdk, all parts concurrently."""
+"""Collect an IaasSnapshot from an OpenStack cloud with openstacksdk, all parts concurrently.
+
+openstacksdk itself is imported by whoever made the connection: importing `scs_toolkit.collect` stays
+cheap, so that `scs check` can send its log-in before openstacksdk has loaded (see _early_login).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,13 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
-from typing import Any
-
-import openstack.connection
-from keystoneauth1.identity.base import BaseIdentityPlugin
-from openstack import exceptions
+from typing import TYPE_CHECKING, Any
 
 from ._retry import with_retries
 from ._snapshot import CatalogEntry, DefaultRule, Flavor, IaasSnapshot, Image, VolumeType
+
+if TYPE_CHECKING:
+    import openstack.connection
 
 #: Glance fields that are not free-form properties
 _IMAGE_CORE = {
@@ -46,10 +49,20 @@ _IMAGE_CORE = {
 }
 
 
+def _lists_extra_specs(flavor: Any) -> bool:
+    """Nova lists extra specs from microversion 2.61 on; below (an old Nova, or a version discovery that
+    failed) openstacksdk gives `{}` for the specs the answer did not carry, not None."""
+    try:
+        major, minor = (int(n) for n in str(flavor.microversion).split("."))
+    except (TypeError, ValueError):
+        return False  # no microversion at all
+    return (major, minor) >= (2, 61)
+
+
 def _flavors(conn: openstack.connection.Connection) -> tuple[Flavor, ...]:
     result = []
     for flavor in with_retries(lambda: list(conn.compute.flavors(details=True))):
-        specs = flavor.extra_specs
+        specs = flavor.extra_specs if _lists_extra_specs(flavor) else None
         if specs is None:  # older microversions: ask per flavor
             specs = with_retries(functools.partial(conn.compute.fetch_flavor_extra_specs, flavor)).extra_specs or {}
         result.append(
@@ -67,10 +80,14 @@ def _flavors(conn: openstack.connection.Connection) -> tuple[Flavor, ...]:
 
 
 def _listed_images(conn: openstack.connection.Connection) -> list[Any]:
-    """Every image the account may use: Glance lists community images only when asked for them."""
-    images = {image.id: image for image in with_retries(lambda: list(conn.image.images()))}
-    for image in with_retries(lambda: list(conn.image.images(visibility="community"))):
-        images.setdefault(image.id, image)
+    """Every image the account may use: Glance lists community images only when asked for them (both
+    listings at once, after one version discovery that both share)."""
+    with_retries(lambda: conn.image.get_endpoint())  # the version discovery, once, before both listings use it
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        community = pool.submit(with_retries, lambda: list(conn.image.images(visibility="community")))
+        images = {image.id: image for image in with_retries(lambda: list(conn.image.images()))}
+        for image in community.result():
+            images.setdefault(image.id, image)
     return list(images.values())
 
 
@@ -121,6 +138,8 @@ def _volume_types(conn: openstack.connection.Connection) -> tuple[VolumeType, ..
 
 def _access(conn: openstack.connection.Connection) -> Any:
     """The token's access info (roles, catalog): what the cloud told us at log-in."""
+    from keystoneauth1.identity.base import BaseIdentityPlugin
+
     auth = conn.session.auth
     if not isinstance(auth, BaseIdentityPlugin):
         raise TypeError(f"cannot read the token of a {type(auth).__name__} session")
@@ -140,6 +159,8 @@ def _roles(conn: openstack.connection.Connection) -> tuple[str, ...]:
 
 
 def _default_rules(conn: openstack.connection.Connection) -> tuple[DefaultRule, ...] | None:
+    from openstack import exceptions
+
     try:
         rules = with_retries(lambda: list(conn.network.default_security_group_rules()))
     except exceptions.ResourceNotFound:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import threading
 import time
@@ -14,7 +15,8 @@ from types import MappingProxyType
 
 from .. import __version__
 from ..checks import Outcome, Probe, Status, all_checks, evaluate
-from ..checks._evaluate import Snapshot
+from ..checks._evaluate import Pending, Snapshot
+from ..collect import KaasSnapshot
 from ..collect._retry import CANCEL
 from ..standards import Scope, Version
 from ._model import RunResult, TestcaseResult, VersionVerdict
@@ -128,12 +130,17 @@ def run_scope(
     on = on or dt.date.today()
     run_uuid = run_uuid or str(uuid.uuid4())
     versions, ids = select(scope, on, version, tests, sections)
-    extras = [tc for tc in informing(scope, tests, sections) if tc not in ids]
-    checks = all_checks()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="login") as first:
+        # authenticate once, before threads share the session; meanwhile the checks load (~0.3 s of
+        # imports on first use), since the login mostly waits on the network
+        logging_in = first.submit(collect, set())
+        extras = [tc for tc in informing(scope, tests, sections) if tc not in ids]
+        checks = all_checks()
+        login = logging_in.result()
     needed = set().union(*(checks[tc].needs for tc in (*ids, *extras) if tc in checks))
     results: dict[str, TestcaseResult] = {}
 
-    def decide(tc: str, snapshot: Snapshot) -> TestcaseResult:
+    def decide(tc: str, snapshot: Snapshot | Pending) -> TestcaseResult:
         begun = time.monotonic()
         if cancel.is_set():
             outcome = Outcome(Status.MISSING, "not run: the run was interrupted")
@@ -144,18 +151,16 @@ def run_scope(
         return TestcaseResult(tc, outcome, time.monotonic() - begun)
 
     # snapshot checks take microseconds; active probes wait on the cloud, so they run side by side and
-    # start as early as they can: those that read no snapshot part (the volume backup probe) right after
-    # the login, the others once their parts are in, while the parts only snapshot checks read still load
+    # start right after the login: each snapshot part loads on its own, and a probe reading one waits for
+    # just that part (Pending) while it does what needs none (a probe VM's network)
     every = [*ids, *extras]
     active = [tc for tc in every if tc in checks and checks[tc].active]
-    probes_read = set().union(*(checks[tc].needs for tc in active))
-    with ThreadPoolExecutor(max_workers=len(active) + 1) as pool:
-        login = collect(set())  # authenticate once, before threads share the session
-        running = {tc: pool.submit(decide, tc, login) for tc in active if not checks[tc].needs}
-        rest = pool.submit(collect, needed - probes_read) if needed - probes_read else None
-        first = collect(probes_read & needed) if probes_read & needed else login
-        running.update({tc: pool.submit(decide, tc, first) for tc in active if tc not in running})
-        snapshot = _merged(first, rest.result()) if rest is not None else first
+    with ThreadPoolExecutor(max_workers=len(active) + len(needed) + 1) as pool:
+        layer = "kaas" if isinstance(login, KaasSnapshot) else "iaas"
+        parts = {part: pool.submit(collect, {part}) for part in sorted(needed)}
+        pending = Pending(parts, layer)
+        running = {tc: pool.submit(decide, tc, pending if checks[tc].needs else login) for tc in active}
+        snapshot = functools.reduce(_merged, (future.result() for future in parts.values()), login)
         for tc in every:
             if tc not in running:
                 results[tc] = decide(tc, snapshot)

@@ -106,11 +106,12 @@ class FaultMiddleware:
         path: str = scope["path"]
         service = service_of(path)
         method: str = scope["method"]
-        status_holder = {"status": 500}
+        counted = [False]
 
         async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
+            if message["type"] == "http.response.start":  # counted before the client can have the answer
+                self.cloud.requests[(service, method, message["status"])] += 1
+                counted[0] = True
             await send(message)
 
         try:
@@ -134,7 +135,8 @@ class FaultMiddleware:
                 await self.app(scope, receive, counting_send)
         else:
             await self.app(scope, receive, counting_send)
-        self.cloud.requests[(service, method, status_holder["status"])] += 1
+        if not counted[0]:
+            self.cloud.requests[(service, method, 500)] += 1
         if method not in ("GET", "HEAD") and self.cloud.store.dirty:
             self.cloud.store.save()
 

@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from openstack import exceptions
 from ...collect import Flavor, IaasSnapshot, Image
 from ...collect._cleanup import delete_created, describe
 from ...collect._retry import CANCEL, Cancelled, transient, wait_for_status, with_retries
+from .._evaluate import PartMissing
 from .._model import Finding, Outcome, Probe
 from .._registry import testcase
 
@@ -82,7 +83,8 @@ def console_sections(console: str) -> dict[str, tuple[str, ...]]:
     return {name: tuple(lines) for name, lines in sections.items()}
 
 
-_RUNS: weakref.WeakKeyDictionary[Probe, VmOutput] = weakref.WeakKeyDictionary()
+#: Per run: what the VM said, or the snapshot part it could not read (the other two testcases say so too).
+_RUNS: weakref.WeakKeyDictionary[Probe, VmOutput | PartMissing] = weakref.WeakKeyDictionary()
 
 
 def canonical_image(images: tuple[Image, ...]) -> Image | None:
@@ -115,37 +117,53 @@ _LOCK = threading.Lock()  # the testcases may run at once: only one of them boot
 def _vm_output(snapshot: IaasSnapshot, probe: Probe) -> VmOutput:
     with _LOCK:
         if probe not in _RUNS:
-            _RUNS[probe] = _boot_and_probe(snapshot, probe)
-        return _RUNS[probe]
+            try:
+                _RUNS[probe] = _boot_and_probe(snapshot, probe)
+            except PartMissing as missing:
+                _RUNS[probe] = missing
+        output = _RUNS[probe]
+    if isinstance(output, PartMissing):
+        raise PartMissing(output.part, output.reason)
+    return output
 
 
 def _boot_and_probe(snapshot: IaasSnapshot, probe: Probe) -> VmOutput:
-    image = canonical_image(snapshot.images or ())
-    if image is None:
-        return VmOutput("", error="no public Debian or Ubuntu image to boot")
-    flavor = smallest_flavor(snapshot.flavors or (), image)
-    if flavor is None:
-        return VmOutput(image.name, error=f"no flavor with a root disk fits image {image.name}")
+    """Boot the VM and read what it says. Its network, key and security group need neither image nor
+    flavor, so they are made on a helper thread while this one reads the snapshot's images and flavors,
+    which may still be loading (a Glance listing can take long)."""
     created: list[tuple[str, Any]] = []
-    vm = _Vm(probe, image, created)
-    try:
-        vm.boot(flavor.id)
-        sections, console_problem = vm.read_console()
-        if all(section in sections for section in COMMANDS):
-            return VmOutput(image.name, sections, "console")
+    vm = _Vm(probe, created)
+    image: Image | None = None
+    with ThreadPoolExecutor(1, thread_name_prefix="scs-0101-network") as helper:
+        network = helper.submit(vm.prepare)
         try:
-            return VmOutput(image.name, {**vm.ask_over_ssh(), **sections}, "ssh")
-        except Cancelled:
-            raise
-        except Exception as error:
-            return VmOutput(image.name, error=f"{console_problem}; asking over SSH failed too: {describe(error)}")
-    except Exception as error:  # any failure here means no verdict for the VM testcases
-        return VmOutput(image.name, error=describe(error))
-    finally:
-        # best effort; leftovers carry the run's prefix for `scs check cleanup`
-        problems = delete_created(probe.conn, created, probe.timeout_s or BOOT_TIMEOUT_S, poll_s=1)
-        if problems:
-            _LEFTOVERS[probe] = tuple(problems)
+            image = canonical_image(snapshot.images or ())
+            if image is None:
+                return VmOutput("", error="no public Debian or Ubuntu image to boot")
+            flavor = smallest_flavor(snapshot.flavors or (), image)
+            if flavor is None:
+                return VmOutput(image.name, error=f"no flavor with a root disk fits image {image.name}")
+            network.result()
+            vm.boot(image, flavor.id)
+            sections, console_problem = vm.read_console()
+            if all(section in sections for section in COMMANDS):
+                return VmOutput(image.name, sections, "console")
+            try:
+                return VmOutput(image.name, {**vm.ask_over_ssh(), **sections}, "ssh")
+            except Cancelled:
+                raise
+            except Exception as error:
+                return VmOutput(image.name, error=f"{console_problem}; asking over SSH failed too: {describe(error)}")
+        except PartMissing:
+            raise  # evaluate says which part could not be read, as for any check
+        except Exception as error:  # any failure here means no verdict for the VM testcases
+            return VmOutput(image.name if image else "", error=describe(error))
+        finally:
+            wait([network])  # everything it made is in `created`
+            # best effort; leftovers carry the run's prefix for `scs check cleanup`
+            problems = delete_created(probe.conn, created, probe.timeout_s or BOOT_TIMEOUT_S, poll_s=1)
+            if problems:
+                _LEFTOVERS[probe] = tuple(problems)
 
 
 _LEFTOVERS: weakref.WeakKeyDictionary[Probe, tuple[str, ...]] = weakref.WeakKeyDictionary()
@@ -154,20 +172,28 @@ _LEFTOVERS: weakref.WeakKeyDictionary[Probe, tuple[str, ...]] = weakref.WeakKeyD
 class _Vm:
     """The probe VM's life: network, boot, console, and, only if needed, a floating IP for SSH."""
 
-    def __init__(self, probe: Probe, image: Image, created: list[tuple[str, Any]]) -> None:
-        self.probe, self.conn, self.image, self.created = probe, probe.conn, image, created
+    def __init__(self, probe: Probe, created: list[tuple[str, Any]]) -> None:
+        self.probe, self.conn, self.created = probe, probe.conn, created
         import asyncssh
 
         self.key = asyncssh.generate_private_key("ssh-ed25519")
         self.server: Any = None
         self.external: Any = None
+        self.keypair: Any = None
+        self.network: Any = None
+        self.group: Any = None
 
-    def boot(self, flavor_id: str) -> None:
+    def prepare(self) -> None:
+        """Key pair, network (with a router to the outside, if there is one) and security group."""
+        if CANCEL.is_set():
+            raise Cancelled("interrupted before the probe VM's network was made")
         conn, net, name = self.conn, self.conn.network, self.probe.name
         public = self.key.export_public_key().decode()
-        keypair = with_retries(lambda: conn.compute.create_keypair(name=name("0101-key"), public_key=public))
+        self.keypair = keypair = with_retries(
+            lambda: conn.compute.create_keypair(name=name("0101-key"), public_key=public)
+        )
         self.created.append(("keypair", keypair))
-        network = with_retries(lambda: net.create_network(name=name("0101-net")))
+        self.network = network = with_retries(lambda: net.create_network(name=name("0101-net")))
         self.created.append(("network", network))
         subnet = with_retries(
             lambda: net.create_subnet(
@@ -188,7 +214,7 @@ class _Vm:
             self.created.append(("router", router))
             with_retries(lambda: net.add_interface_to_router(router, subnet.id))  # positional: SDK 4.x renamed it
             self.created.append(("interface", (router, subnet.id)))
-        group = with_retries(
+        self.group = group = with_retries(
             lambda: net.create_security_group(name=name("0101-ssh"), description="SSH for the scs-0101 probe")
         )
         self.created.append(("security_group", group))
@@ -203,10 +229,16 @@ class _Vm:
                     remote_ip_prefix="0.0.0.0/0",
                 )
             )
+
+    def boot(self, image: Image, flavor_id: str) -> None:
+        """The server on the prepared network, ACTIVE."""
+        if CANCEL.is_set():  # Ctrl-C while the snapshot's images were still loading
+            raise Cancelled("interrupted before the probe VM was booted")
+        conn, name, network, keypair, group = self.conn, self.probe.name, self.network, self.keypair, self.group
         server = with_retries(
             lambda: conn.compute.create_server(
                 name=name("0101-server"),
-                image_id=self.image.id,
+                image_id=image.id,
                 flavor_id=flavor_id,
                 networks=[{"uuid": network.id}],
                 key_name=keypair.name,
