@@ -53,7 +53,8 @@ def main() -> None:
     print(f"API calls:        {result.api_calls:6d}")
     print(
         f"active probes:    {len(durations)} run side by side, {sum(durations):.2f} s in all; "
-        f"the longest {max(durations):.2f} s = {100 * max(durations) / wall:.0f} % of the wall time"
+        f"the longest {max(durations):.2f} s = {100 * max(durations) / wall:.0f} % of the wall time "
+        f"(wall = {wall / max(durations):.2f}x the longest probe)"
     )
 
 

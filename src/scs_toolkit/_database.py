@@ -21,6 +21,16 @@ def database_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def quick_read_engine(url: str) -> Engine | None:
+    """For one-statement reads on every request (the monitor's change counter): autocommit, so a read
+    is one round trip instead of ping, BEGIN, SELECT and ROLLBACK; no ping on checkout, so the caller
+    retries once when a pooled connection turns out dead. None on SQLite (a local file: no round trips
+    to save, and a second connection would not see the session's own writes)."""
+    if url.startswith("sqlite"):
+        return None
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=16)
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import hashlib
 import os
 import re
@@ -44,6 +45,15 @@ def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket
 
 
 EXIT_INTERRUPTED = 130
+
+
+def freeze_startup_heap() -> None:
+    """For a long-running server, once its app is built: what is alive now (modules, the app, compiled
+    templates: ~150,000 objects in the monitor) is never garbage, so the cyclic collector stops
+    visiting it. Each full collection otherwise walks it all, ~50-80 ms in which no thread runs: the
+    tail latency of every request that waits behind one. Reference counting still frees everything."""
+    gc.collect()
+    gc.freeze()
 
 
 @contextlib.contextmanager

@@ -236,6 +236,9 @@ def differences(world: World, snapshot: Snapshot) -> list[str]:
         fast_rows = [r.model_dump() for r in subjects.overview_of(snapshot)]
         if fast_rows != [r.model_dump() for r in subjects.overview_of(reference)]:
             found.append("overview rows")
+        for name in names:  # per-subject values, maybe carried over from an earlier snapshot: as fresh ones
+            if subjects.details_now(db, snapshot, name) != subjects._details_now(db, snapshot, name):
+                found.append(f"details of {name}")
     return found
 
 
@@ -255,6 +258,7 @@ def test_the_snapshot_answers_as_the_plain_evaluation_at_every_step(database: Da
         previous = snapshot
         world.step()
     assert reused > 0  # unchanged subjects kept their evaluation across new snapshots
+    assert current.carried > 0  # ... and their pages (compared with fresh ones above)
     assert current.builds < 31 + 30  # at most one build per step (and per write)
 
 
@@ -311,3 +315,115 @@ def test_a_boundary_ends_the_snapshot_without_any_write(database: Database) -> N
         assert differences(world, later) == []
         world.now = dt.datetime(2027, 4, 10, 12, 0, 1)  # the certificate has expired
         assert current.snapshot(db).certificates == {}
+
+
+def _bare_snapshot() -> Snapshot:
+    moment = dt.datetime(2026, 4, 10, 12)
+    return Snapshot(0, moment, moment, (), (), {}, {}, {}, {})
+
+
+def test_concurrent_requests_for_one_key_compute_it_once_and_others_are_not_held_up() -> None:
+    """Ten threads ask for the same page while its first computation is still running: one computes,
+    nine wait for its value; a different key meanwhile is computed at once, not after it."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    snapshot = _bare_snapshot()
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow() -> str:
+        calls.append("slow")
+        started.set()
+        assert release.wait(10)
+        return "page"
+
+    with ThreadPoolExecutor(10) as pool:
+        waiting = [pool.submit(snapshot.memo, "page", slow) for _ in range(10)]
+        assert started.wait(10)
+        assert snapshot.memo("other", lambda: "other page") == "other page"  # not blocked by "page"
+        assert not any(w.done() for w in waiting)
+        release.set()
+        assert [w.result(10) for w in waiting] == ["page"] * 10
+    assert calls == ["slow"]
+
+
+def test_a_failed_computation_reaches_its_waiters_and_the_next_request_tries_again() -> None:
+    snapshot = _bare_snapshot()
+
+    def broken() -> str:
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        snapshot.memo("page", broken)
+    assert snapshot.memo("page", lambda: "page") == "page"
+
+
+def test_latest_keeps_one_value_per_key_and_recomputes_for_a_new_stamp() -> None:
+    snapshot = _bare_snapshot()
+    assert snapshot.latest("details", "shares-1", lambda: "one") == "one"
+    assert snapshot.latest("details", "shares-1", lambda: "recomputed") == "one"
+    assert snapshot.latest("details", "shares-2", lambda: "two") == "two"
+    assert len(snapshot._memo) == 1  # only the newest stamp is kept
+
+
+@pytest.mark.skipif("postgresql" not in DATABASES, reason="the quick counter read exists on PostgreSQL only")
+def test_the_quick_counter_read_sees_every_commit_and_survives_a_dropped_connection(tmp_path: Path) -> None:
+    """On its own autocommit connection, without a ping first: a commit is seen by the next read,
+    and a pooled connection the server dropped costs one retry, not an error."""
+    from sqlalchemy import text
+
+    url = database_url("postgresql", tmp_path)
+    migrate(url)
+    database = Database(url)
+    try:
+        assert database.quick_reads is not None
+        before = changes.current_quickly(database.quick_reads)
+        with database.session() as session:
+            changes.record(session, ["quick-a"])
+        assert changes.current_quickly(database.quick_reads) == before + 1
+        with database.quick_reads.connect() as connection:
+            backend = connection.scalar(text("SELECT pg_backend_pid()"))
+        with database.session() as session:
+            session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        assert changes.current_quickly(database.quick_reads) == before + 1
+    finally:
+        database.close()
+
+
+def test_an_upload_recomputes_the_pages_of_its_subject_only_and_an_account_change_those_of_its_account(
+    database: Database,
+) -> None:
+    """Per-subject values (`memo_for`) survive a new snapshot for every subject that did not change:
+    same facts objects, equal account and certificates. The one that reported, or whose account
+    changed, is computed anew; a group (its members may change) never carries over."""
+    scope = next(s for s in standards.bundled_scopes() if "KaaS" in s.name)
+    world = World.__new__(World)
+    world.database, world.scopes, world.names = database, [scope], ["rnd-a", "rnd-b"]
+    world.now = dt.datetime(2026, 4, 10, 12)
+    with database.session() as session:
+        add_account(session, "rnd-a", [], {"layer": "KaaS", "group": "g"})
+        add_account(session, "rnd-b", [], {"layer": "KaaS"})
+    for name in world.names:
+        world.store(name, scope, world.now - dt.timedelta(hours=1), dict.fromkeys(scope.testcases, 1), record=True)
+    current = CurrentState([scope], clock=lambda: world.now)
+    with database.session() as db:
+        first = current.snapshot(db)
+        pages = {name: first.memo_for(name, "page", lambda name=name: f"{name} v1") for name in world.names}
+        assert first.memo_for("group-g", "page", lambda: "group v1") == "group v1"
+    world.store("rnd-a", scope, world.now, {next(iter(scope.testcases)): -1}, record=True)
+    with database.session() as db:
+        second = current.snapshot(db)
+        assert second is not first and current.carried == 1
+        assert second.memo_for("rnd-b", "page", lambda: "recomputed") is pages["rnd-b"]  # unchanged: carried
+        assert second.memo_for("rnd-a", "page", lambda: "rnd-a v2") == "rnd-a v2"  # it reported
+        assert second.memo_for("group-g", "page", lambda: "group v2") == "group v2"  # groups never carry
+    with database.session() as session:
+        account = session.scalar(select(Account).where(Account.subject == "rnd-b"))
+        assert account is not None
+        account.display_name = "Renamed B"
+        changes.record(session)  # as every account change does
+    with database.session() as db:
+        third = current.snapshot(db)
+        assert third.memo_for("rnd-b", "page", lambda: "rnd-b v2") == "rnd-b v2"  # its account changed
+        assert third.memo_for("rnd-a", "page", lambda: "again") == "rnd-a v2"  # carried from the second

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from scs_toolkit._serving import BackgroundServer
 from scs_toolkit._web import wants_html
+from scs_toolkit.monitor import views
 from scs_toolkit.monitor.accounts import hash_api_key, load_accounts, sync_accounts
 from scs_toolkit.monitor.app import create_app
 from scs_toolkit.monitor.db import Database, Result, migrate
@@ -129,6 +130,7 @@ def test_overview_splits_certified_from_the_rest_with_the_facts_and_escapes(site
     assert "certified <span>since <time" in iaas and f">{today}</time>" in iaas  # issued now ...
     assert f">{today.replace(year=today.year + 1)}</time>" in iaas  # ... valid a year
     assert "last check" in iaas and "min ago" in iaas  # the report is a minute old
+    assert "<!--clock" not in html and re.search(r"As of <time datetime=\"20\d\d-[^\"]+\+00:00\">20", html)
     # an IaaS account under KaaS: not offered (its declared layer), never MISSING
     assert "NOT-OFFERED" in kaas and "MISSING" not in kaas and "declares layer IaaS" in kaas
     b = row(others, "cloud-b")
@@ -138,6 +140,19 @@ def test_overview_splits_certified_from_the_rest_with_the_facts_and_escapes(site
     assert (
         k.count('class="scope MISSING"') == 2 and "NOT-OFFERED" not in k
     )  # no layer and no report yet: expected everywhere
+
+
+def test_a_cached_page_gets_the_clock_of_each_request_and_data_cannot_forge_a_clock_mark() -> None:
+    checked = dt.datetime(2026, 4, 10, 12)
+    forged = "<!--clock ago 2026-04-10T12:00:00+00:00-->"  # as an account's description might say
+    page = views.render_unclocked("error.html", status_code=200, title=forged, message="m", nav_scopes=[])
+    page += str(views.ago_mark(checked)) + str(views.clock_mark("utc")) + str(views.ago_mark(None))
+    at_two = views.fill_clock(page, dt.datetime(2026, 4, 10, 14, 0, 5, tzinfo=dt.UTC))
+    at_three = views.fill_clock(page, dt.datetime(2026, 4, 10, 15, 1, tzinfo=dt.UTC))
+    assert at_two.endswith("2 h ago2026-04-10 14:00:05 UTCnever")
+    assert at_three.endswith("3 h ago2026-04-10 15:01:00 UTCnever")
+    assert "&lt;!--clock ago 2026-04-10T12:00:00+00:00--&gt;" in at_two  # escaped data stays as it was
+    assert "<!--clock" not in at_two
 
 
 def test_overview_filters_by_group_and_operator(site: dict[str, Any]) -> None:

@@ -281,7 +281,7 @@ def serve(
     """Iterate on every cloud until Ctrl-C, serving the dashboard, JSON summaries and /metrics.
 
     A cloud that cannot log in or be reached stays on the dashboard: each iteration records the cause."""
-    from .._serving import BackgroundServer, stop_on_signals
+    from .._serving import BackgroundServer, freeze_startup_heap, stop_on_signals
     from ..health import create_health_app
 
     options = _options(vms, with_lb, with_volumes, timeout, ssh_timeout)
@@ -292,6 +292,7 @@ def serve(
     )
     try:
         server = BackgroundServer(create_health_app(store, monitor.metrics), host, port).start()
+        freeze_startup_heap()
     except OSError as error:
         raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port") from None
     stdout.print(f"health monitor dashboard on [bold]{escape(server.url)}[/] (Ctrl-C stops and cleans up)")

@@ -103,7 +103,7 @@ def serve(
     config: Optional[Path] = CONFIG_OPTION,
 ) -> None:
     """Migrate the database, load the accounts, serve until Ctrl-C."""
-    from .._serving import BackgroundServer, stop_on_signals
+    from .._serving import BackgroundServer, freeze_startup_heap, stop_on_signals
     from ..monitor.accounts import AccountsError, load_accounts, sync_accounts
     from ..monitor.app import create_app
 
@@ -124,6 +124,7 @@ def serve(
     with stop_on_signals(threading.Event()) as stopped:  # a SIGTERM right after the URL line still stops cleanly
         try:
             server = BackgroundServer(create_app(database), host, port).start()
+            freeze_startup_heap()
         except OSError as error:
             raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port") from None
         stdout.print(

@@ -160,7 +160,7 @@ def serve(
 ) -> None:
     """Serve the status page alone, the 1.1.2 paths at the root (/components, /incidents, ...) as the
     reference server does, with the pages at / and /pages/..., until Ctrl-C."""
-    from .._serving import BackgroundServer, stop_on_signals
+    from .._serving import BackgroundServer, freeze_startup_heap, stop_on_signals
     from ..statuspage.app import PageSettings, create_standalone_app
 
     database = _open(db, config)
@@ -169,6 +169,7 @@ def serve(
         try:
             app = create_standalone_app(database, settings, tuple(cors_origin))
             server = BackgroundServer(app, host, port).start()
+            freeze_startup_heap()
         except OSError as error:
             raise fail(f"cannot listen on {host}:{port}: {error.strerror}", "choose another --port") from None
         stdout.print(f"status page listening on [bold]{escape(server.url)}[/]", highlight=False, soft_wrap=True)

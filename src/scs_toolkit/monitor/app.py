@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .._serving import SecurityHeaders
@@ -14,10 +11,12 @@ from ..statuspage.app import PageSettings
 from ..statuspage.app import create_app as create_status_page
 from . import views
 from .authentication import Authenticator, AuthLimits
+from .compression import PublicGzip
 from .db import Database
-from .metrics import Metrics
+from .metrics import MeasuredRequests, Metrics
 from .middleware import RequestLimits, ServerErrors
 from .routers import api, feed, ingest, operations, pages
+from .services import changes
 from .services.current import CurrentState
 from .services.status import ComplianceCache
 
@@ -34,21 +33,13 @@ def create_app(database: Database, auth_limits: AuthLimits | None = None) -> Fas
     app = FastAPI(title="SCS compliance monitor (scs-toolkit)", description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.database = database
     app.state.compliance = ComplianceCache(database)
-    app.state.current = CurrentState()
+    quick = database.quick_reads
+    app.state.current = CurrentState(counter=(lambda _db: changes.current_quickly(quick)) if quick else changes.current)
     app.state.metrics = metrics = Metrics(database)
     app.state.authenticator = Authenticator(auth_limits or AuthLimits(), metrics.password_checks, metrics.auth_refusals)
-    app.add_middleware(ServerErrors)  # innermost: `measure` sees its 500 like any other answer
-
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")  # the template, not the URL: bounded label values
-        metrics.requests.labels(request.method, template, str(response.status_code)).inc()
-        metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
-        return response
-
+    app.add_middleware(ServerErrors)  # innermost: the measuring sees its 500 like any other answer
+    app.add_middleware(MeasuredRequests, metrics=metrics)
+    app.add_middleware(PublicGzip)  # outside the measuring: latency figures are the app's, not compression's
     app.add_middleware(RequestLimits)  # before any routing or parameter parsing
     app.add_middleware(SecurityHeaders, page_policy=views.page_policy(), policies_by_path=DOCS_POLICIES)
     for router in (ingest.router, api.router, feed.router, pages.router, operations.router):

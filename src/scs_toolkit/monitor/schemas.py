@@ -66,8 +66,8 @@ class ScopeStatus(BaseModel):
 
 class StatusResponse(BaseModel):
     scope: str
-    at: UtcDateTime
     subjects: dict[str, ScopeStatus]
+    at: UtcDateTime  # last: the only per-request part of a cached answer (see compression.GzipHead)
 
 
 class SubjectInfo(BaseModel):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from .. import standards
 from . import schemas
@@ -53,7 +55,43 @@ def percent(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.0f} %"
 
 
-_ENVIRONMENT.filters.update(iso=iso, utc=utc, day=day, ago=ago, percent=percent)
+#: Where a page shows the clock, a mark that escaped data can never contain (autoescape turns every
+#: "<" of data into "&lt;"): a page is rendered once per change and cached, its clock filled in per
+#: request by `fill_clock` ("3 min ago" and "as of" stay right to the second without a re-rendering).
+_CLOCK_MARK = re.compile(r"<!--clock (ago|iso|utc) ([0-9T:.+-]*)-->")
+
+
+def clock_mark(kind: str, moment: dt.datetime | None = None) -> Markup:
+    """`ago` (of `moment`), `iso` or `utc` (of the request's time), filled in by `fill_clock`."""
+    assert kind in ("ago", "iso", "utc")
+    return Markup(f"<!--clock {kind} {iso(moment) if moment is not None else ''}-->")
+
+
+def ago_mark(moment: dt.datetime | None) -> Markup:
+    """`ago` for a cached page: "never" now, or the mark the request's clock turns into `3 h ago`."""
+    return Markup("never") if moment is None else clock_mark("ago", moment)
+
+
+def fill_clock(page: str, now: dt.datetime) -> str:
+    """The page as of `now`: every clock mark replaced (one pass; equal marks computed once)."""
+    found: dict[str, str] = {}
+
+    def one(match: re.Match[str]) -> str:
+        mark = match.group(0)
+        if mark not in found:
+            kind, moment = match.groups()
+            if kind == "ago":
+                found[mark] = str(escape(ago(dt.datetime.fromisoformat(moment), aware(now))))
+            else:
+                shown = now.replace(microsecond=0)
+                found[mark] = iso(shown) if kind == "iso" else utc(shown, seconds=True)
+        return found[mark]
+
+    return _CLOCK_MARK.sub(one, page)
+
+
+_ENVIRONMENT.filters.update(iso=iso, utc=utc, day=day, ago=ago, ago_mark=ago_mark, percent=percent)
+_ENVIRONMENT.globals.update(clock_mark=clock_mark)
 #: Badge colours (the badge is an image others embed: fixed colours, always with the text).
 COLOURS = {"PASS": "#007a5a", "FAIL": "#b23c00", "MISSING": "#8a6100", "ABORT": "#6b6b6b", "WARN": "#8a6100"}
 STATE_LABELS = {
@@ -75,6 +113,12 @@ def page_policy() -> str:
 
 
 def render(template: str, **context: Any) -> str:
+    """The page as of now (clock marks filled in)."""
+    return fill_clock(render_unclocked(template, **context), dt.datetime.now(dt.UTC))
+
+
+def render_unclocked(template: str, **context: Any) -> str:
+    """The page with its clock marks (to cache; `fill_clock` before sending)."""
     return str(
         _ENVIRONMENT.get_template(template).render(
             colours=COLOURS, labels=STATE_LABELS, testcase_ids=testcase_ids, **context
@@ -308,7 +352,3 @@ def changes(days: list[tuple[dt.date, Any]], first_report: dt.datetime | None) -
                 )
             previous[key] = state
     return list(reversed(found))
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..._database import database_engine
+from ..._database import database_engine, quick_read_engine
 
 
 class Database:
@@ -19,6 +19,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = database_engine(url)
+        self.quick_reads = quick_read_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -33,6 +34,8 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.quick_reads is not None:
+            self.quick_reads.dispose()
 
 
 def migrate(url: str, revision: str = "head") -> None:

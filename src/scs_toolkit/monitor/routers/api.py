@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: FastAPI reads these signatures at runtime.
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 
 from ... import standards
-from .. import names, schemas
+from .. import compression, names, schemas
 from ..db import Report
 from ..dependencies import (
     Admin,
@@ -32,7 +33,7 @@ router = APIRouter(tags=["status"])
 
 @router.get("/status", response_model=schemas.StatusResponse, responses={404: {"description": "unknown subject"}})
 def get_status(
-    db: DbSession, current: Current, scope: ScopeParam, at: Moment, subject: names.SubjectQuery = None
+    request: Request, db: DbSession, current: Current, scope: ScopeParam, at: Moment, subject: names.SubjectQuery = None
 ) -> Response | schemas.StatusResponse:
     """Status of one subject (or `group-NAME`), or of every listed subject, now or `at` a moment."""
     if at is None:  # now: from the snapshot, serialized once per snapshot, scope and subject
@@ -41,12 +42,15 @@ def get_status(
             raise HTTPException(404, f"unknown subject {subject!r}")
         listed = [subject] if subject is not None else list(snapshot.listed)
 
-        def serialized() -> bytes:
+        def serialized() -> _StatusBody:
             states = {name: schemas.scope_status(scope, snapshot.evaluation(name, scope)) for name in listed}
-            return _STATES.dump_json(states)
+            return _StatusBody(scope.uuid, _STATES.dump_json(states))
 
-        body = snapshot.memo(("status", scope.uuid, subject), serialized)
-        return Response(_status_json(scope.uuid, status.utcnow(), body), media_type="application/json")
+        if subject is None:
+            body = snapshot.memo(("status", scope.uuid), serialized)
+        else:
+            body = snapshot.memo_for(subject, ("status", scope.uuid), serialized)
+        return body.response(request, status.utcnow())
     if subject is not None:
         known_subject(db, subject)
     names_ = [subject] if subject is not None else status.subjects(db)
@@ -62,22 +66,59 @@ _STATES = TypeAdapter(dict[str, schemas.ScopeStatus])
 _SUMMARIES = TypeAdapter(list[schemas.SubjectSummary])
 
 
-def _status_json(scope_uuid: str, at: dt.datetime, states: bytes) -> bytes:
-    """A StatusResponse with its (cached) subjects spliced in: the same bytes the model would give."""
-    empty = schemas.StatusResponse(scope=scope_uuid, at=at, subjects={}).model_dump_json().encode()
-    assert empty.endswith(b'"subjects":{}}')
-    return empty[: -len(b"{}}")] + states + b"}"
+class _StatusBody:
+    """A StatusResponse with its (cached) subjects: the same bytes the model would give, its moment
+    (the last field) added per request; gzip-compressed once for the head, per request for the tail."""
+
+    def __init__(self, scope_uuid: str, states: bytes) -> None:
+        empty = schemas.StatusResponse(scope=scope_uuid, at=_EPOCH, subjects={}).model_dump_json().encode()
+        before, found, _ = empty.partition(b'"subjects":{}')
+        assert found, empty
+        self._head = before + b'"subjects":' + states
+        self._gzip: compression.GzipHead | None = None
+        self._lock = threading.Lock()
+
+    def response(self, request: Request, at: dt.datetime) -> Response:
+        tail = b',"at":' + _MOMENT.dump_json(status.aware(at)) + b"}"
+        headers = {"Vary": "Accept-Encoding"}
+        if len(self._head) < compression.MINIMUM_SIZE or not compression.accepts_gzip(request):
+            return Response(self._head + tail, media_type="application/json", headers=headers)
+        with self._lock:  # compressed on the first request that takes gzip, by that request only
+            if self._gzip is None:
+                self._gzip = compression.GzipHead(self._head)
+        headers["Content-Encoding"] = "gzip"
+        return Response(self._gzip.with_tail(tail), media_type="application/json", headers=headers)
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+_MOMENT = TypeAdapter(schemas.UtcDateTime)
 
 
 def _cached_json(
-    request: Request, snapshot: current_state.Snapshot, key: Hashable, body: Callable[[], bytes]
+    request: Request,
+    snapshot: current_state.Snapshot,
+    key: Hashable,
+    body: Callable[[], bytes],
+    subject: str | None = None,
 ) -> Response:
-    """A body that depends only on the snapshot: serialized once, with an ETag for conditional GETs."""
-    tag = f'"{snapshot.generation}-{snapshot.at.timestamp():.6f}"'
-    headers = {"ETag": tag, "Cache-Control": "no-cache"}  # no-cache: revalidate every time, cheap with 304
+    """A body that depends only on the snapshot: serialized once, with an ETag for conditional GETs
+    (one per content coding, as RFC 9110 wants of a strong validator)."""
+
+    def memo(key: Hashable, compute: Callable[[], bytes]) -> bytes:
+        return snapshot.memo(key, compute) if subject is None else snapshot.memo_for(subject, key, compute)
+
+    plain = memo(key, body)
+    packed = len(plain) >= compression.MINIMUM_SIZE and compression.accepts_gzip(request)
+    tag = f'"{snapshot.generation}-{snapshot.at.timestamp():.6f}{"-gzip" if packed else ""}"'
+    headers = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}  # no-cache: revalidate
     if tag in (request.headers.get("if-none-match") or "").replace("W/", "").split(", "):
         return Response(status_code=304, headers=headers)
-    return Response(snapshot.memo(key, body), media_type="application/json", headers=headers)
+    if not packed:
+        return Response(plain, media_type="application/json", headers=headers)
+    headers["Content-Encoding"] = "gzip"
+    return Response(
+        memo(("gzip", key), lambda: compression.gzip_bytes(plain)), media_type="application/json", headers=headers
+    )
 
 
 @router.get("/api/subjects", response_model=list[schemas.SubjectSummary])
@@ -102,7 +143,7 @@ def get_subject(
         summary = subjects.details_now(db, snapshot, subject)
     except subjects.UnknownSubject as error:
         raise HTTPException(404, str(error)) from None
-    return _cached_json(request, snapshot, ("details-json", subject), lambda: summary.model_dump_json().encode())
+    return _cached_json(request, snapshot, "details-json", lambda: summary.model_dump_json().encode(), subject=subject)
 
 
 @router.get("/api/subjects/{subject}/history", response_model=schemas.HistoryResponse)

@@ -47,5 +47,5 @@ def badge(
         offered = subjects.offering(snapshot, subject, loaded)
         return views.badge(loaded.name, schemas.scope_status(loaded, evaluation, offering=offered))
 
-    svg = snapshot.memo(("badge", subject, loaded.uuid), render)
+    svg = snapshot.memo_for(subject, ("badge", loaded.uuid), render)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})

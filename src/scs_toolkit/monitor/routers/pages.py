@@ -39,22 +39,19 @@ def overview(
 ) -> HTMLResponse:
     """Certified and not certified subjects in two tables, filterable by group and operator.
 
-    The page shows the time to the second (and "3 min ago"), so it is rendered at most once per
-    second per snapshot and filter, and reused within that second (the same bytes a new rendering
-    would give); filters other than the known groups and operators are rendered every time."""
+    Rendered once per snapshot and filter (its clock filled in per request); filters other than
+    the known groups and operators, and pages with shares still being computed, every time."""
     compliance = request.app.state.compliance
     snapshot = current.snapshot(db)
     rows = subjects.overview(db, compliance, current=current, snapshot=snapshot)
     groups = sorted({r.group for r in rows if r.group})
     operators = sorted({r.operator for r in rows if r.operator})
-    at = views.now()
 
     def render() -> str:
         shown = [r for r in rows if (not group or r.group == group) and (not operator or r.operator == operator)]
-        return views.render(
+        return views.render_unclocked(
             "overview.html",
             nav_scopes=standards.bundled_scopes(),
-            at=at,
             scopes=standards.bundled_scopes(),
             certified=[r for r in shown if r.certified_any],
             others=[r for r in shown if not r.certified_any],
@@ -68,9 +65,8 @@ def overview(
 
     pending = any(state.compliance_pending for r in rows for state in r.scopes.values())
     known = (not group or group in groups) and (not operator or operator in operators)
-    if pending or not known:
-        return HTMLResponse(render())
-    return HTMLResponse(snapshot.latest(("overview-html", group, operator), at, render))
+    page = render() if pending or not known else snapshot.memo(("overview-html", group, operator), render)
+    return HTMLResponse(views.fill_clock(page, dt.datetime.now(dt.UTC)))
 
 
 def shares(
@@ -84,8 +80,8 @@ def shares(
 
 @router.get("/subjects/{subject}", response_class=HTMLResponse)
 def details(request: Request, subject: names.SubjectPath, db: DbSession, current: Current) -> HTMLResponse:
-    """Summary, testcases by standard and certificates of one subject (rendered at most once per
-    second and snapshot, as the overview)."""
+    """Summary, testcases by standard and certificates of one subject (rendered once per snapshot
+    and compliance shares, as the overview)."""
     snapshot = current.snapshot(db)
     try:
         summary = subjects.details_now(db, snapshot, subject)
@@ -95,11 +91,11 @@ def details(request: Request, subject: names.SubjectPath, db: DbSession, current
         scope.uuid: shares(request, db, snapshot, subject, scope) if summary.scopes[scope.uuid].offered else {}
         for scope in snapshot.scopes
     }
-    listed = snapshot.memo(  # their states hold until the snapshot ends (a valid one's expiry ends it)
-        ("certificates", subject),
+    listed = snapshot.memo_for(  # their states hold until the snapshot ends (a valid one's expiry ends it)
+        subject,
+        "certificates",
         lambda: [schemas.certificate_info(c, snapshot.at) for c in certificates.listing(db, subject)],
     )
-    at = views.now()
 
     def render() -> str:
         scopes = []
@@ -116,33 +112,48 @@ def details(request: Request, subject: names.SubjectPath, db: DbSession, current
                     "compliance": compliance[scope.uuid],
                 }
             )
-        return views.render(
-            "details.html", nav_scopes=standards.bundled_scopes(), subject=summary, scopes=scopes, now=at
+        return views.render_unclocked(
+            "details.html", nav_scopes=standards.bundled_scopes(), subject=summary, scopes=scopes
         )
 
-    return HTMLResponse(snapshot.latest(("details-html", subject), (at, str(compliance)), render))
+    page = snapshot.latest_for(subject, "details-html", str(compliance), render)
+    return HTMLResponse(views.fill_clock(page, dt.datetime.now(dt.UTC)))
 
 
 @router.get("/subjects/{subject}/history", response_class=HTMLResponse)
 def history(
     subject: names.SubjectPath, db: DbSession, current: Current, days: HistoryRange = status.HISTORY_DAYS
 ) -> HTMLResponse:
-    """One chart per scope from the first report on (at least the last 30 days), and the changes."""
+    """One chart per scope from the first report on (at least the last 30 days), and the changes;
+    built once per snapshot and range, and kept while the subject does not change (as its page)."""
     known_subject(db, subject, current)
-    today = status.utcnow().date()
-    charts = []
-    for scope in standards.bundled_scopes():
-        first = status.first_report(db, subject, scope)
-        chart: dict[str, Any] = {"scope": scope, "first_report": first}
-        if first is not None:
-            start = max(today - dt.timedelta(days=days - 1), min(first.date(), today - dt.timedelta(days=29)))
-            evaluated = status.history(db, subject, scope, (today - start).days + 1)
-            chart["wide"] = views.timeline(evaluated, first, "wide")
-            chart["narrow"] = views.timeline(evaluated, first, "narrow")
-            chart["changes"] = views.changes(evaluated, first)
-            chart["start"] = start
-        charts.append(chart)
-    return _page("history.html", subject=subjects.info(db, subject), charts=charts, days=days, ranges=(30, 90, 548))
+    snapshot = current.snapshot(db)
+
+    def build() -> str:
+        today = snapshot.at.date()  # a snapshot ends at midnight: its day is today
+        charts = []
+        for scope in snapshot.scopes:
+            first = status.first_report(db, subject, scope)
+            chart: dict[str, Any] = {"scope": scope, "first_report": first}
+            if first is not None:
+                start = max(today - dt.timedelta(days=days - 1), min(first.date(), today - dt.timedelta(days=29)))
+                evaluated = status.history(db, subject, scope, (today - start).days + 1)
+                chart["wide"] = views.timeline(evaluated, first, "wide")
+                chart["narrow"] = views.timeline(evaluated, first, "narrow")
+                chart["changes"] = views.changes(evaluated, first)
+                chart["start"] = start
+            charts.append(chart)
+        return views.render_unclocked(
+            "history.html",
+            nav_scopes=standards.bundled_scopes(),
+            subject=subjects.info(db, subject),
+            charts=charts,
+            days=days,
+            ranges=(30, 90, 548),
+        )
+
+    page = snapshot.memo_for(subject, ("history-html", days), build)
+    return HTMLResponse(views.fill_clock(page, dt.datetime.now(dt.UTC)))
 
 
 @router.get("/reports/{report_uuid}", response_class=HTMLResponse)

@@ -25,6 +25,7 @@ import datetime as dt
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -71,6 +72,18 @@ class SubjectFacts:
     valid_until: dt.datetime
 
 
+class _PerSubject:
+    """Marks the memo keys of `Snapshot.memo_for` (the first element of the key tuple)."""
+
+
+@dataclass(frozen=True)
+class _Stamped:
+    """A `Snapshot.latest` entry: the value computed for `stamp`."""
+
+    stamp: Hashable
+    value: object
+
+
 @dataclass
 class Snapshot:
     """Everything "now" the public pages need, valid for `generation` until `valid_until`."""
@@ -85,7 +98,8 @@ class Snapshot:
     facts: dict[str, SubjectFacts]
     certificates: dict[tuple[str, str], tuple[HeldCertificate, ...]]
     _memo: dict[Hashable, object] = field(default_factory=dict, repr=False)
-    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _flights: dict[Hashable, Future[object]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def valid(self, generation: int, now: dt.datetime) -> bool:
         return generation == self.generation and self.at.date() == now.date() and now < self.valid_until
@@ -129,22 +143,81 @@ class Snapshot:
         return self.accounts.get(subject)
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """`compute()` once per snapshot (pages built from it: overview rows, serialized JSON)."""
+        """`compute()` once per snapshot (pages built from it: overview rows, serialized JSON). Single
+        flight: while one request computes a key, the others asking for it wait for that result
+        instead of computing it again; other keys are not held up."""
         with self._lock:
-            if key not in self._memo:
-                self._memo[key] = compute()
-            return self._memo[key]  # type: ignore[return-value]
+            if key in self._memo:
+                return self._memo[key]  # type: ignore[return-value]
+            flight = self._flights.get(key)
+            owner = flight is None
+            if flight is None:
+                flight = self._flights[key] = Future()
+        if not owner:
+            return flight.result()  # type: ignore[return-value]
+        try:
+            value = compute()
+        except BaseException as error:
+            with self._lock:
+                del self._flights[key]
+            flight.set_exception(error)
+            raise
+        with self._lock:
+            self._memo[key] = value
+            del self._flights[key]
+        flight.set_result(value)
+        return value
+
+    def memo_for(self, subject: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """`memo` for what depends only on one subject's facts, account and certificates: carried over
+        to the next snapshot while those stay the same (an upload re-renders one subject's pages)."""
+        return self.memo((_PerSubject, subject, key), compute)
+
+    def latest_for(self, subject: str, key: Hashable, stamp: Hashable, compute: Callable[[], T]) -> T:
+        """`latest` per subject, carried over as `memo_for`."""
+        return self.latest((_PerSubject, subject, key), stamp, compute)
+
+    def carry_over(self, previous: Snapshot) -> int:
+        """Take over `previous`'s per-subject values of every plain subject (not a group) whose facts
+        are the same objects (not re-evaluated: same stamp, no boundary reached) and whose account
+        and certificates are equal; the number of values taken."""
+        if previous.scopes != self.scopes:
+            return 0
+        unchanged: dict[str, bool] = {}
+
+        def same(subject: str) -> bool:
+            if subject not in unchanged:
+                unchanged[subject] = (
+                    not self.members(subject)
+                    and self.facts.get(subject) is not None
+                    and self.facts.get(subject) is previous.facts.get(subject)
+                    and self.accounts.get(subject) == previous.accounts.get(subject)
+                    and all(
+                        self.certificates.get((subject, s.uuid)) == previous.certificates.get((subject, s.uuid))
+                        for s in self.scopes
+                    )
+                )
+            return unchanged[subject]
+
+        with previous._lock:
+            entries = [(k, v) for k, v in previous._memo.items() if isinstance(k, tuple) and k[0] is _PerSubject]
+        taken = {key: value for key, value in entries if same(key[1])}
+        with self._lock:
+            for key, value in taken.items():
+                self._memo.setdefault(key, value)
+        return len(taken)
 
     def latest(self, key: Hashable, stamp: Hashable, compute: Callable[[], T]) -> T:
-        """`compute()` once per `stamp` (a page that also shows the time, per second), keeping only the
-        newest stamp per key, so a snapshot that lives all day holds one copy, not one per second."""
+        """`compute()` once per `stamp` (what else the value depends on), keeping only the newest
+        stamp per key, so a snapshot that lives all day holds one copy per key; single flight as `memo`."""
         with self._lock:
             found = self._memo.get(key)
-            if isinstance(found, tuple) and len(found) == 2 and found[0] == stamp:
-                return found[1]  # type: ignore[no-any-return]
-        value = compute()  # outside the lock: other keys are not held up by this one
+            if isinstance(found, _Stamped) and found.stamp == stamp:
+                return found.value  # type: ignore[return-value]
+        value = self.memo((_Stamped, key, stamp), compute)
         with self._lock:
-            self._memo[key] = (stamp, value)
+            self._memo[key] = _Stamped(stamp, value)
+            self._memo.pop((_Stamped, key, stamp), None)
         return value
 
     def _facts(self, subject: str) -> SubjectFacts:
@@ -165,12 +238,15 @@ class CurrentState:
         self,
         scopes: Sequence[standards.Scope] | None = None,
         clock: Callable[[], dt.datetime] = status.utcnow,
+        counter: Callable[[Session], int] = changes.current,
     ) -> None:
         self._scopes = tuple(scopes) if scopes is not None else None
         self._clock = clock
+        self._counter = counter
         self._snapshot: Snapshot | None = None
         self._build = threading.Lock()
         self.builds = 0  # how many snapshots were built (tests: a hit builds none)
+        self.carried = 0  # how many per-subject values later snapshots took over from earlier ones
 
     @property
     def scopes(self) -> tuple[standards.Scope, ...]:
@@ -178,7 +254,7 @@ class CurrentState:
 
     def snapshot(self, db: Session) -> Snapshot:
         """The valid snapshot: the cached one after one counter read, else a new one."""
-        generation = changes.current(db)  # first: everything read after it is at least this new
+        generation = self._counter(db)  # first: everything read after it is at least this new
         now = self._clock()
         found = self._snapshot
         if found is not None and found.valid(generation, now):
@@ -187,7 +263,10 @@ class CurrentState:
             found = self._snapshot  # another request may have built it meanwhile
             if found is not None and found.generation >= generation and found.valid(found.generation, now):
                 return found
-            built = self._snapshot = _build(db, generation, now, self.scopes, found)
+            built = _build(db, generation, now, self.scopes, found)
+            if found is not None:
+                self.carried += built.carry_over(found)
+            self._snapshot = built
             self.builds += 1
             return built
 

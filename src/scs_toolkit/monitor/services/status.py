@@ -386,7 +386,7 @@ def history(db: Session, subject: str, scope: Scope, days: int = HISTORY_DAYS) -
 
 
 def _history(db: Session, subject: str, scope: Scope, start: dt.datetime, end: dt.datetime) -> list[StoredResult]:
-    rows = db.execute(
+    rows = db.connection().execute(  # Core rows: tens of thousands of them, no ORM loading needed
         select(Result.testcase, Result.value, Result.checked_at, Report.uuid)
         .join(Report, Report.id == Result.report_id)
         .where(

@@ -209,7 +209,7 @@ def details_now(db: Session, snapshot: Snapshot, subject: str) -> schemas.Subjec
     list)."""
     if not snapshot.known(subject):
         raise UnknownSubject(f"unknown subject {subject!r}")
-    return snapshot.memo(("details", subject), lambda: _details_now(db, snapshot, subject))
+    return snapshot.memo_for(subject, "details", lambda: _details_now(db, snapshot, subject))
 
 
 def _details_now(db: Session, snapshot: Snapshot, subject: str) -> schemas.SubjectSummary:
