@@ -3,15 +3,16 @@
 # No `from __future__ import annotations`: FastAPI reads these signatures at runtime.
 
 import datetime as dt
+from collections.abc import Hashable
 from importlib import resources
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
 from ... import standards
-from .. import names, schemas, views
+from .. import compression, names, schemas, views
 from ..dependencies import Current, DbSession, OptionalCaller, known_subject, readable_report, scope_or_404
 from ..services import certificates, status, subjects
 from ..services.current import Snapshot
@@ -22,6 +23,21 @@ _FAVICON = FilePath(str(resources.files("scs_toolkit.monitor").joinpath("static"
 FilterText = Annotated[str | None, Query(max_length=256)]
 #: How many days the history page covers (its links offer 30, 90 and 548: 18 months).
 HistoryRange = Annotated[int, Query(ge=1, le=status.HISTORY_DAYS)]
+
+
+def _clocked(request: Request, snapshot: Snapshot, key: Hashable, page: str) -> Response:
+    """A page rendered once per snapshot (`key`), as of this second: its clock filled in and gzip-
+    compressed once per second and encoding, for every request in that second (single flight)."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)  # what the page says: "as of 06:23:05"
+    packed = compression.accepts_gzip(request)
+
+    def body() -> bytes:
+        filled = views.fill_clock(page, now).encode()
+        return compression.gzip_bytes(filled, compression.PER_REQUEST_LEVEL) if packed else filled
+
+    headers = {"Vary": "Accept-Encoding", **({"Content-Encoding": "gzip"} if packed else {})}
+    content = snapshot.latest(("clocked", key, packed), now, body)
+    return Response(content, media_type="text/html; charset=utf-8", headers=headers)
 
 
 def _page(template: str, **context: Any) -> HTMLResponse:
@@ -36,7 +52,7 @@ def favicon() -> FileResponse:
 @router.get("/", response_class=HTMLResponse)
 def overview(
     request: Request, db: DbSession, current: Current, group: FilterText = None, operator: FilterText = None
-) -> HTMLResponse:
+) -> Response:
     """Certified and not certified subjects in two tables, filterable by group and operator.
 
     Rendered once per snapshot and filter (its clock filled in per request); filters other than
@@ -65,8 +81,10 @@ def overview(
 
     pending = any(state.compliance_pending for r in rows for state in r.scopes.values())
     known = (not group or group in groups) and (not operator or operator in operators)
-    page = render() if pending or not known else snapshot.memo(("overview-html", group, operator), render)
-    return HTMLResponse(views.fill_clock(page, dt.datetime.now(dt.UTC)))
+    if pending or not known:
+        return HTMLResponse(views.fill_clock(render(), dt.datetime.now(dt.UTC)))
+    key = ("overview-html", group, operator)
+    return _clocked(request, snapshot, key, snapshot.memo(key, render))
 
 
 def shares(
@@ -79,7 +97,7 @@ def shares(
 
 
 @router.get("/subjects/{subject}", response_class=HTMLResponse)
-def details(request: Request, subject: names.SubjectPath, db: DbSession, current: Current) -> HTMLResponse:
+def details(request: Request, subject: names.SubjectPath, db: DbSession, current: Current) -> Response:
     """Summary, testcases by standard and certificates of one subject (rendered once per snapshot
     and compliance shares, as the overview)."""
     snapshot = current.snapshot(db)
@@ -117,7 +135,7 @@ def details(request: Request, subject: names.SubjectPath, db: DbSession, current
         )
 
     page = snapshot.latest_for(subject, "details-html", str(compliance), render)
-    return HTMLResponse(views.fill_clock(page, dt.datetime.now(dt.UTC)))
+    return _clocked(request, snapshot, ("details-html", subject, str(compliance)), page)
 
 
 @router.get("/subjects/{subject}/history", response_class=HTMLResponse)
