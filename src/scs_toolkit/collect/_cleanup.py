@@ -1,9 +1,7 @@
 """Delete what a probe created, for every prober (the scs-0101 VM probe, the health monitor).
 
-Resources are recorded as (kind, resource) in creation order. Each is deleted once everything made
-after it that could hold it (`_HELD_BY`: servers on a network, an interface on a router, ...) is gone,
-and side by side with the rest: the key pair, the server and the floating IP at once, the network when
-the server and the router interface are gone. At 50-300 ms per API call that is most of a probe's tail.
+Resources are recorded as (kind, resource) in creation order and deleted in reverse, so that
+dependants go before what they depend on (servers before networks, interfaces before routers).
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ import contextlib
 import functools
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,26 +26,6 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:300]
 
 
-#: What must be gone before a resource can go, of what was created after it (any other kind: everything).
-#: Nova deletes a server's ports itself; Neutron refuses a network with ports, a router with interfaces,
-#: an interface a floating IP needs, a security group in use; Cinder a volume attached or being backed up.
-_HELD_BY: dict[str, frozenset[str]] = {
-    "keypair": frozenset(),
-    "secret": frozenset(),
-    "floating_ip": frozenset(),
-    "load_balancer": frozenset({"floating_ip"}),
-    "server": frozenset({"floating_ip", "load_balancer"}),
-    "security_group": frozenset({"server", "load_balancer"}),
-    "interface": frozenset({"floating_ip", "load_balancer"}),
-    "router": frozenset({"interface", "floating_ip", "load_balancer"}),
-    "network": frozenset({"server", "interface", "floating_ip", "load_balancer"}),
-    "volume": frozenset({"server", "backup", "load_balancer"}),
-    "backup": frozenset({"volume"}),
-}
-#: Deletions at once (each mostly waits on the API).
-_PARALLEL = 8
-
-
 def delete_created(
     conn: Any,
     created: list[tuple[str, Any]],
@@ -56,8 +33,7 @@ def delete_created(
     poll_s: float = 0.5,
     delays: tuple[float, ...] = DELAYS,
 ) -> list[str]:
-    """Delete everything, dependants first, side by side where nothing holds a resource; retry transient
-    errors; keep going and return what could not be deleted (in reverse creation order)."""
+    """Delete in reverse order, retrying transient errors; keep going and return what could not be deleted."""
     if not created:
         return []  # nothing to do, and no proxy to build (building one logs in)
     steps: dict[str, Callable[[Any], Any]] = {
@@ -68,7 +44,10 @@ def delete_created(
         "volume": lambda r: _confirmed(
             delete_confirmed(r, conn.block_storage.get_volume, conn.block_storage.delete_volume, "volume", timeout_s)
         ),
-        "server": lambda r: _delete_server(conn, r, timeout_s),
+        "server": lambda r: (
+            conn.compute.delete_server(r, ignore_missing=True),
+            conn.compute.wait_for_delete(r, interval=poll_s, wait=timeout_s),
+        ),
         "floating_ip": lambda r: conn.network.delete_ip(r, ignore_missing=True),
         "interface": lambda r: conn.network.remove_interface_from_router(r[0], r[1]),
         "router": lambda r: conn.network.delete_router(r, ignore_missing=True),
@@ -80,36 +59,15 @@ def delete_created(
         ),
         "secret": lambda r: conn.key_manager.delete_secret(_resource_id("secret", r), ignore_missing=True),
     }
-
-    def delete(kind: str, resource: Any, holders: list[Future[str | None]]) -> str | None:
-        wait(holders)  # gone or failed: a failed holder makes this one fail too, and say why
+    problems = []
+    for kind, resource in reversed(created):
         try:
             with_retries(functools.partial(steps[kind], resource), delays=delays)
         except RuntimeError as error:  # ours: the message says it all
-            return f"{kind}: {error}"
+            problems.append(f"{kind}: {error}")
         except Exception as error:
-            return f"{kind}: {describe(error)}"
-        return None
-
-    deletions: dict[int, Future[str | None]] = {}
-    # newest first: a deletion waits only for ones submitted before it, so the pool never fills with waiters
-    with ThreadPoolExecutor(min(_PARALLEL, len(created)), thread_name_prefix="cleanup") as pool:
-        for index in reversed(range(len(created))):
-            kind, resource = created[index]
-            held_by = _HELD_BY.get(kind)
-            holders = [
-                deletions[later]
-                for later in range(index + 1, len(created))
-                if held_by is None or created[later][0] in held_by
-            ]
-            deletions[index] = pool.submit(delete, kind, resource, holders)
-    return [problem for index in reversed(range(len(created))) if (problem := deletions[index].result())]
-
-
-def _delete_server(conn: Any, server: Any, timeout_s: float) -> None:
-    """Delete and wait until it is gone (its ports go with it), polling early and then less often."""
-    conn.compute.delete_server(server, ignore_missing=True)
-    wait_for_gone(lambda: conn.compute.get_server(server.id), f"server {server.name}", timeout_s)
+            problems.append(f"{kind}: {describe(error)}")
+    return problems
 
 
 def _confirmed(problem: str | None) -> None:
