@@ -55,7 +55,7 @@ def overview(
 ) -> Response:
     """Certified and not certified subjects in two tables, filterable by group and operator.
 
-    Rendered once per snapshot and filter (its clock filled in per request); filters other than
+    Rendered once per snapshot and filter (its clock filled in once per second); filters other than
     the known groups and operators, and pages with shares still being computed, every time."""
     compliance = request.app.state.compliance
     snapshot = current.snapshot(db)
@@ -140,8 +140,12 @@ def details(request: Request, subject: names.SubjectPath, db: DbSession, current
 
 @router.get("/subjects/{subject}/history", response_class=HTMLResponse)
 def history(
-    subject: names.SubjectPath, db: DbSession, current: Current, days: HistoryRange = status.HISTORY_DAYS
-) -> HTMLResponse:
+    request: Request,
+    subject: names.SubjectPath,
+    db: DbSession,
+    current: Current,
+    days: HistoryRange = status.HISTORY_DAYS,
+) -> Response:
     """One chart per scope from the first report on (at least the last 30 days), and the changes;
     built once per snapshot and range, and kept while the subject does not change (as its page)."""
     known_subject(db, subject, current)
@@ -171,7 +175,7 @@ def history(
         )
 
     page = snapshot.memo_for(subject, ("history-html", days), build)
-    return HTMLResponse(views.fill_clock(page, dt.datetime.now(dt.UTC)))
+    return _clocked(request, snapshot, ("history-html", subject, days), page)
 
 
 @router.get("/reports/{report_uuid}", response_class=HTMLResponse)
