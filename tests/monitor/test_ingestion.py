@@ -95,3 +95,61 @@ def test_body_size_limit(monitor: dict[str, Any]) -> None:
     big["run"]["log"] = ["x" * 1000] * 5000
     reply = post(monitor, [big])
     assert reply.status_code == 413
+
+
+def _syntax_check(monitor: dict[str, Any]) -> str:
+    status = httpx.get(f"{monitor['url']}/status", params={"subject": "cloud-a"}).json()
+    return str(status["subjects"]["cloud-a"]["versions"]["v5.1"]["testcases"]["scs-0100-syntax-check"]["result"])
+
+
+def test_a_late_older_report_does_not_replace_the_newest_result(monitor: dict[str, Any]) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    newer = report(checked_at=now - dt.timedelta(hours=1), **{"scs-0100-syntax-check": -1})
+    older = report(checked_at=now - dt.timedelta(hours=2), **{"scs-0100-syntax-check": 1})
+    assert post(monitor, [newer]).status_code == 201
+    assert post(monitor, [older]).status_code == 201  # arrives late: stored, but not the newest
+    assert _syntax_check(monitor) == "FAIL"
+    assert post(monitor, [report(checked_at=now - dt.timedelta(minutes=30))]).status_code == 201
+    assert _syntax_check(monitor) == "PASS"
+    assert stored(monitor) == 3
+
+
+def test_one_batch_over_two_reports_of_a_testcase_keeps_the_newer(monitor: dict[str, Any]) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    batch = [
+        report(checked_at=now - dt.timedelta(hours=1), **{"scs-0100-syntax-check": 1}),
+        report(checked_at=now - dt.timedelta(hours=3), **{"scs-0100-syntax-check": -1}),
+    ]
+    assert post(monitor, batch).status_code == 201
+    assert _syntax_check(monitor) == "PASS"
+
+
+def test_a_delegate_batch_naming_one_foreign_subject_is_refused_whole(monitor: dict[str, Any]) -> None:
+    refused = post(monitor, [report("cloud-a"), report("cloud-b")], user="zuul", password="zuul-secret")
+    assert refused.status_code == 403 and "may not upload reports for cloud-b" in refused.text
+    assert stored(monitor) == 0
+
+
+def test_a_run_uuid_repeated_in_the_batch_or_already_stored_is_409(monitor: dict[str, Any]) -> None:
+    first, again = report(), report()
+    assert post(monitor, [first]).status_code == 201
+    repeated = post(monitor, [again, again])
+    assert repeated.status_code == 409 and again["run"]["uuid"] in repeated.text
+    present = post(monitor, [report(), first])
+    assert present.status_code == 409 and f"report {first['run']['uuid']} is already present" in present.text
+    assert stored(monitor) == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "says"),
+    [
+        ({**report(), "subject": ["cloud-a"]}, "subject"),
+        ({**report(), "run": {**report()["run"], "uuid": {"a": 1}}}, "run.uuid"),
+        ({**report(), "run": "not a mapping"}, "run"),
+        ("not a mapping", "the document"),
+    ],
+)
+def test_odd_types_where_names_belong_get_422(monitor: dict[str, Any], document: Any, says: str) -> None:
+    reply = post(monitor, [document])
+    assert reply.status_code == 422 and says in reply.text, reply.text
+    assert stored(monitor) == 0

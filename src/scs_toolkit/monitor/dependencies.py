@@ -14,7 +14,7 @@ import anyio
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .. import standards
 from . import names
@@ -48,6 +48,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_session)]
+#: The account with its keys in one query (an upload needs the API keys to log in and the public
+#: keys to verify the signature: loading them lazily took a round trip each).
+_LOGIN = select(Account).options(joinedload(Account.api_keys), joinedload(Account.public_keys))
 
 
 async def optional_caller(
@@ -59,7 +62,7 @@ async def optional_caller(
         return None
 
     def lookup(username: str) -> tuple[Account | None, list[str]]:
-        account = db.scalar(select(Account).where(Account.subject == username))
+        account = db.scalars(_LOGIN.where(Account.subject == username)).unique().first()
         return account, [k.hash for k in account.api_keys] if account is not None else []
 
     authenticator: Authenticator = request.app.state.authenticator
@@ -72,13 +75,15 @@ async def optional_caller(
         raise HTTPException(401, error.message, headers=CHALLENGE) from None
 
 
-def caller(account: Annotated[Account | None, Depends(optional_caller)]) -> Account:
+async def caller(account: Annotated[Account | None, Depends(optional_caller)]) -> Account:
+    """401 without an account. This and the other dependencies here that do no I/O are async:
+    FastAPI runs a plain `def` dependency in a worker thread, a hop per request for nothing."""
     if account is None:
         raise HTTPException(401, "authentication required", headers=CHALLENGE)
     return account
 
 
-def admin(account: Annotated[Account, Depends(caller)]) -> Account:
+async def admin(account: Annotated[Account, Depends(caller)]) -> Account:
     if not account.roles & ROLES["admin"]:
         raise HTTPException(403, f"{account.subject} lacks the admin role")
     return account
@@ -93,7 +98,7 @@ def scope_or_404(reference: str) -> standards.Scope:
     return loaded
 
 
-def scope_param(
+async def scope_param(
     scope: Annotated[
         str, Query(max_length=names.SCOPE_REFERENCE_MAX, description="alias or uuid")
     ] = "scs-compatible-iaas",
@@ -101,7 +106,7 @@ def scope_param(
     return scope_or_404(scope)
 
 
-def moment_param(
+async def moment_param(
     at: Annotated[str | None, Query(max_length=64, description="ISO date or date-time (naive: UTC)")] = None,
 ) -> dt.datetime | None:
     """`at` as naive UTC; None means now. Only moments the monitor can reason about (2000-2999)."""
@@ -116,7 +121,7 @@ def moment_param(
     return moment
 
 
-def get_current(request: Request) -> CurrentState:
+async def get_current(request: Request) -> CurrentState:
     """The app's snapshot of "now" (validated against the database's change counter per request)."""
     current: CurrentState = request.app.state.current
     return current

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import bulk
 from ._models import (
     Account,
     ApiKey,
@@ -30,6 +31,7 @@ __all__ = [
     "Report",
     "Result",
     "SubjectGeneration",
+    "bulk",
     "migrate",
 ]
 

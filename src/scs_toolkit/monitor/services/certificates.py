@@ -50,19 +50,26 @@ def issue_due(
     A revoked certificate blocks re-issuing until the end of its year: revocation is a decision of
     the certification body, which the next passing upload must not undo.
     """
-    issued = []
-    for version in evaluation.versions:
-        if version.state.state is not VersionState.EFFECTIVE or version.verdict.value != "PASS":
-            continue
-        valid = db.scalar(
-            select(Certificate.id).where(
+    passing = [
+        version
+        for version in evaluation.versions
+        if version.state.state is VersionState.EFFECTIVE and version.verdict.value == "PASS"
+    ]
+    if not passing:
+        return []
+    certified = set(  # one query for all passing versions: this runs in every upload
+        db.scalars(
+            select(Certificate.version).where(
                 Certificate.subject == subject,
                 Certificate.scope_uuid == scope.uuid,
-                Certificate.version == version.version,
+                Certificate.version.in_([version.version for version in passing]),
                 Certificate.expires_at > now,
             )
         )
-        if valid is not None:
+    )
+    issued = []
+    for version in passing:
+        if version.version in certified:
             continue
         newest_report = max((t for t in version.testcases if t.checked_at), key=lambda t: t.checked_at or now)
         certificate = Certificate(

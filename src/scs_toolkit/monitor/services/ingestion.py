@@ -18,20 +18,24 @@ from pydantic import (
     ValidationError,
 )
 from sqlalchemy import Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ... import standards
 from ...reports import SignatureError, load_public_key, verify
 from ..accounts import ROLES
-from ..db import Account, Delegation, LatestResult, Report, Result
+from ..db import Account, Delegation, LatestResult, Report, Result, bulk
 from ..names import RunUuid, SubjectName, TestcaseId
 from . import certificates, changes, documents, status
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 SEPARATOR = b"-----END SSH SIGNATURE-----\n&"
+_REPORTS = cast(Table, Report.__table__)
+_RESULTS = cast(Table, Result.__table__)
+_LATEST = cast(Table, LatestResult.__table__)
+_LATEST_KEY = ("subject", "scope_uuid", "testcase")
+_INSERT_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)  # one cached compilation for every upload
 CONTENT_TYPES = ("application/x-signed-json", "application/x-signed-yaml")
 
 
@@ -112,65 +116,82 @@ def ingest(db: Session, account: Account, body: bytes, content_type: str) -> lis
     _verify(account, signature, payload)
     now = status.utcnow()
     accepted = _accept(db, account, _parse(payload, content_type), now)
-    results: list[dict[str, Any]] = []
-    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
-    touched: dict[tuple[str, str], standards.Scope] = {}
-    for item in accepted:
-        report, scope = item.report, item.scope
-        row = Report(
-            uuid=report.run.uuid,
-            subject=report.subject,
-            scope_uuid=scope.uuid,
-            checked_at=item.checked_at,
-            received_at=now,
-            uploader=account.subject,
-            data=item.text,
-        )
-        db.add(row)
-        db.flush()
-        effective_at = min(item.checked_at, now)  # within the clock-skew tolerance, a result counts from receipt
-        for invocation in report.run.invocations.values():
-            for testcase, value in invocation.results.items():
-                results.append(
-                    {
-                        "report_id": row.id,
-                        "subject": report.subject,
-                        "scope_uuid": scope.uuid,
-                        "testcase": testcase,
-                        "value": value,
-                        "checked_at": effective_at,
-                    }
-                )
-                key = (report.subject, scope.uuid, testcase)
-                known = latest.get(key)
-                if known is None or (effective_at, -value) > (known["checked_at"], -known["value"]):
-                    latest[key] = {
-                        "subject": key[0],
-                        "scope_uuid": key[1],
-                        "testcase": testcase,
-                        "value": value,
-                        "checked_at": effective_at,
-                        "report_uuid": row.uuid,
-                    }
-        touched[report.subject, scope.uuid] = scope
-    if results:
-        db.connection().execute(insert(cast(Table, Result.__table__)), results)  # Core executemany: no ORM bookkeeping
-        _remember_latest(db, list(latest.values()))
-    for (subject, _), scope in touched.items():
-        certificates.issue_due(db, subject, scope, status.evaluate(db, subject, scope), now)
-    changes.record(db, {subject for subject, _ in touched})  # last: replicas see the upload and its counter together
     try:
+        _store(db, account, accepted, now)
         db.commit()  # one transaction for the whole upload
-    except IntegrityError:
+    except IntegrityError:  # a concurrent upload stored the same run uuid after our check
         db.rollback()
         raise IngestionError(409, "a report of this upload is already present") from None
     return [item.report.run.uuid for item in accepted]
 
 
+def _store(db: Session, account: Account, accepted: list[_Accepted], now: dt.datetime) -> None:
+    """The rows of an accepted upload, and the certificates it makes due (not committed)."""
+    connection = db.connection()  # Core statements: this runs for every upload, ORM bookkeeping is not needed
+    newest: dict[tuple[str, str, str], tuple[dt.datetime, int, int]] = {}  # key -> (time, -value, document)
+    stored: list[tuple[str, int, dt.datetime]] = []  # per document: its scope uuid, report id, time counted
+    for number, item in enumerate(accepted):
+        report, scope = item.report, item.scope
+        report_id = connection.execute(
+            _INSERT_REPORT,
+            {
+                "uuid": report.run.uuid,
+                "subject": report.subject,
+                "scope_uuid": scope.uuid,
+                "checked_at": item.checked_at,
+                "received_at": now,
+                "uploader": account.subject,
+                "data": item.text,
+            },
+        ).scalar_one()
+        effective_at = min(item.checked_at, now)  # within the clock-skew tolerance, a result counts from receipt
+        stored.append((scope.uuid, report_id, effective_at))
+        results = [(t, v) for invocation in report.run.invocations.values() for t, v in invocation.results.items()]
+        bulk.insert_rows(
+            connection,
+            _RESULTS,
+            {"report_id": report_id, "subject": report.subject, "scope_uuid": scope.uuid, "checked_at": effective_at},
+            {"testcase": [t for t, _ in results], "value": [v for _, v in results]},
+        )
+        for testcase, value in results:  # the newest result per testcase wins; at the same time, the worse
+            key = (report.subject, scope.uuid, testcase)
+            candidate = (effective_at, -value, number)
+            if key not in newest or candidate[:2] > newest[key][:2]:
+                newest[key] = candidate
+    winners: dict[int, list[tuple[str, int]]] = {}  # per document, the testcases it is newest for
+    for (_, _, testcase), (_, negated, number) in newest.items():
+        winners.setdefault(number, []).append((testcase, -negated))
+    for number, testcases in winners.items():
+        report = accepted[number].report
+        scope_uuid, _, effective_at = stored[number]
+        bulk.upsert_newer(
+            connection,
+            _LATEST,
+            {
+                "subject": report.subject,
+                "scope_uuid": scope_uuid,
+                "checked_at": effective_at,
+                "report_uuid": report.run.uuid,
+            },
+            {"testcase": [t for t, _ in testcases], "value": [v for _, v in testcases]},
+            _LATEST_KEY,
+            "checked_at",
+        )
+    touched = {(item.report.subject, item.scope.uuid): item.scope for item in accepted}
+    for (subject, _), scope in touched.items():
+        certificates.issue_due(db, subject, scope, status.evaluate(db, subject, scope), now)
+    changes.record(db, {subject for subject, _ in touched})  # last: replicas see the upload and its counter together
+
+
 def _accept(db: Session, account: Account, parsed: list[Any], now: dt.datetime) -> list[_Accepted]:
-    """Every document validated, permitted and new, or IngestionError for the first that is not."""
-    delegated = _delegations(db, account)
+    """Every document validated, permitted and new, or IngestionError for the first that is not.
+
+    What the database knows (delegations, present run uuids) is read up front in one query each,
+    for the names the documents give, so the checks below go in document order without round trips."""
     texts = _stored_texts(parsed)
+    subjects = {s for d in parsed if (s := _text(d, "subject")) is not None and s != account.subject}
+    delegated = _delegations(db, account, subjects) if subjects and account.roles & ROLES["append_any"] else set()
+    present = _present(db, {u for d in parsed if (u := _text(d, "run", "uuid")) is not None})
     accepted: list[_Accepted] = []
     seen: set[str] = set()
     for index, (document, text) in enumerate(zip(parsed, texts, strict=True)):
@@ -188,12 +209,10 @@ def _accept(db: Session, account: Account, parsed: list[Any], now: dt.datetime) 
         scope = bundled_scope(report.spec.uuid)
         if scope is None:
             raise IngestionError(422, f"document {index}: unknown scope {report.spec.uuid}")
-        if report.subject != account.subject and not (
-            account.roles & ROLES["append_any"] and report.subject in delegated
-        ):
+        if report.subject != account.subject and report.subject not in delegated:
             raise IngestionError(403, f"{account.subject} may not upload reports for {report.subject}")
         uuid = report.run.uuid
-        if uuid in seen or db.scalar(select(Report.id).where(Report.uuid == uuid)) is not None:
+        if uuid in seen or uuid in present:
             raise IngestionError(409, f"report {uuid} is already present")
         seen.add(uuid)
         accepted.append(_Accepted(report, scope, checked_at, text))
@@ -205,24 +224,6 @@ def _stored_texts(parsed: list[Any]) -> list[str]:
         return documents.to_json(parsed)
     except documents.DocumentError as error:
         raise IngestionError(error.status_code, error.message) from None
-
-
-def _remember_latest(db: Session, rows: list[dict[str, Any]]) -> None:
-    """Upsert that keeps the newer result (atomic, so concurrent replicas cannot lose one)."""
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = cast(Table, LatestResult.__table__)
-    statement = insert(table)  # rows go as executemany parameters: one cached compilation
-    statement = statement.on_conflict_do_update(
-        index_elements=["subject", "scope_uuid", "testcase"],
-        set_={
-            "value": statement.excluded.value,
-            "checked_at": statement.excluded.checked_at,
-            "report_uuid": statement.excluded.report_uuid,
-        },
-        where=statement.excluded.checked_at >= table.c.checked_at,
-    )
-    db.connection().execute(statement, rows)
 
 
 def _split(body: bytes) -> tuple[str, bytes]:
@@ -268,6 +269,20 @@ def _validate(document: Any, index: int) -> ReportModel:
         raise IngestionError(422, f"document {index}: {where}: {first['msg']}") from None
 
 
-def _delegations(db: Session, account: Account) -> set[str]:
+def _text(document: Any, *path: str) -> str | None:
+    """The string at `path` in nested mappings, else None: what the up-front queries look for
+    (validation says what is wrong with anything else)."""
+    for name in path:
+        document = document.get(name) if isinstance(document, dict) else None
+    return document if isinstance(document, str) else None
+
+
+def _delegations(db: Session, account: Account, subjects: set[str]) -> set[str]:
+    """Which of `subjects` delegated uploading to `account`."""
     query = select(Account.subject).join(Delegation, Delegation.principal_id == Account.id)
-    return set(db.scalars(query.where(Delegation.delegate_id == account.id)))
+    return set(db.scalars(query.where(Delegation.delegate_id == account.id, Account.subject.in_(sorted(subjects)))))
+
+
+def _present(db: Session, uuids: set[str]) -> set[str]:
+    """Which of the run `uuids` are stored already."""
+    return set(db.scalars(select(Report.uuid).where(Report.uuid.in_(sorted(uuids))))) if uuids else set()
